@@ -1,0 +1,43 @@
+"""The coach's verdict on one frame: the contract between ``realtime.coach`` and capture, sinks and booth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One guideline check on one frame.
+
+    ``status`` is "pass", "close" (within a small margin outside the band: shown amber, still failing) or
+    "fail"; ``passed`` is the raw per-frame verdict, before hysteresis. ``instruction`` says what to do
+    (direction and amount) when the check fails, else None.
+    """
+
+    name: str  # snake_case name from the guidelines: one_person, head_size, yaw, evenness, ...
+    value: float | None  # the measurement (None when it could not be measured, e.g. no face)
+    band: tuple[float | None, float | None]  # (low, high); None for an open end
+    passed: bool
+    status: str  # "pass" | "close" | "fail"
+    instruction: str | None = None
+
+    def as_json(self) -> dict:
+        return {"value": self.value, "band": list(self.band), "pass": self.passed, "instruction": self.instruction}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Every check in priority order, and the one instruction the coach speaks now (after hysteresis)."""
+
+    checks: dict[str, CheckResult]  # insertion order = priority order (guidelines table, top first)
+    instruction: str | None  # the single instruction to show now, None when nothing is to be said
+    instruction_check: str | None  # which check the instruction belongs to
+    ready: bool  # every check has passed for the profile's ready hold time
+    all_passed: bool  # every check passes on this frame (before hold)
+    crop: tuple[int, int, int, int] | None  # x0, y0, x1, y1 of the profile's crop in frame pixels
+    eye_line_y: float | None = None  # where the eye line should sit in the frame (for the guide)
+    info: dict[str, float] = field(default_factory=dict)  # extra measurements for reports
+
+    @property
+    def failing(self) -> list[str]:
+        return [name for name, check in self.checks.items() if not check.passed]
