@@ -1,0 +1,85 @@
+"""The ``headshot`` command. The only place that turns errors into exit codes and one-line messages.
+
+Each subcommand lives in ``realtime/commands/<name>.py`` and exposes ``register(subparsers)``, which adds
+its parser and sets ``handler`` to a function ``(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from realtime import __version__
+from realtime.errors import HeadshotError
+
+# Order is the order in ``headshot --help``.
+COMMAND_MODULES = (
+    "capture",
+    "preview",
+    "vcam",
+    "booth",
+    "check",
+    "process",
+    "engines",
+    "calibrate",
+    "bench",
+    "doctor",
+)
+
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a wrong flag in one line (with the fix) and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"headshot: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="headshot", description="Headshot Studio: a webcam headshot booth.")
+    parser.add_argument("--version", action="version", version=f"headshot-studio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"realtime.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"realtime.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except HeadshotError as exc:
+        print(f"headshot: error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("headshot: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"headshot: error: {exc.strerror or exc}{where}: check the path, free space and permissions",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
