@@ -1,0 +1,129 @@
+"""The live loop: take the newest frame, run the stages in order, hand the result to the sinks.
+
+source -> engine -> face -> coach -> capture -> sinks, one way. Each stage is a callable that fills its
+part of the :class:`~realtime.frame.FrameResult`; its time is recorded under its name. A stop event ends
+the loop from anywhere (a window's quit key, a finished capture, Ctrl-C in the CLI).
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from realtime.frame import FrameResult
+from realtime.sources.base import FrameSource
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.1  # how often sinks hear from an idle loop (camera lost, source stalled)
+STATS_WINDOW = 5000  # per-stage timings kept for the summary
+
+
+class Stage(Protocol):
+    """One processing step. Settings go to its constructor; per-frame data comes in the frame."""
+
+    name: str
+
+    def __call__(self, frame: FrameResult) -> None: ...
+
+
+class Sink(Protocol):
+    """Where results go: a window, a virtual camera, a recorder, the booth."""
+
+    name: str
+
+    def send(self, frame: FrameResult) -> None: ...
+
+    def idle(self, source_state: str) -> None:
+        """Called when no frame came for a while (``source_state`` is e.g. "reconnecting")."""
+
+
+@dataclass
+class LoopStats:
+    """What the loop did: counts and per-stage times (ms) for summaries and ``headshot bench``."""
+
+    frames: int = 0
+    dropped: int = 0
+    seconds: float = 0.0
+    stage_ms: dict[str, deque[float]] = field(default_factory=dict)
+
+    def add(self, frame: FrameResult) -> None:
+        self.frames += 1
+        for stage, ms in frame.timings_ms.items():
+            self.stage_ms.setdefault(stage, deque(maxlen=STATS_WINDOW)).append(ms)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Median and 95th percentile per stage, in ms."""
+        out = {}
+        for stage, values in self.stage_ms.items():
+            ordered = sorted(values)
+            p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+            out[stage] = {"median": statistics.median(ordered), "p95": p95}
+        return out
+
+
+class Loop:
+    """Runs ``stages`` then ``sinks`` on every frame ``source`` delivers until it ends or ``stop`` is set."""
+
+    def __init__(
+        self,
+        source: FrameSource,
+        stages: Sequence[Stage] = (),
+        sinks: Sequence[Sink] = (),
+        *,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.source = source
+        self.stages = list(stages)
+        self.sinks = list(sinks)
+        self.stop = stop or threading.Event()
+        self.stats = LoopStats()
+        self._next_id = 0
+
+    def run(self, *, max_frames: int | None = None, max_seconds: float | None = None) -> LoopStats:
+        started = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                if max_frames is not None and self.stats.frames >= max_frames:
+                    break
+                if max_seconds is not None and time.monotonic() - started >= max_seconds:
+                    break
+                grabbed = self.source.read(timeout=POLL_S)
+                if grabbed is None:
+                    if self.source.ended:
+                        break
+                    for sink in self.sinks:
+                        idle = getattr(sink, "idle", None)
+                        if idle is not None:
+                            idle(self.source.state)
+                    continue
+                self.process(
+                    FrameResult(self._next_id, grabbed.grab_time, grabbed.source_time, grabbed.image)
+                )
+                self._next_id += 1
+        finally:
+            self.stats.seconds = time.monotonic() - started
+            self.stats.dropped = self.source.dropped
+        return self.stats
+
+    def process(self, frame: FrameResult) -> FrameResult:
+        """Run one frame through every stage and sink (also used by tests and the bench)."""
+        for stage in self.stages:
+            with frame.timed(stage.name):
+                stage(frame)
+        for sink in self.sinks:
+            with frame.timed(f"sink:{sink.name}"):
+                sink.send(frame)
+        frame.timings_ms["end_to_end"] = (time.monotonic() - frame.grab_time) * 1000.0
+        self.stats.add(frame)
+        return frame

@@ -1,0 +1,167 @@
+"""The processing stages every command shares, and the controls a window or booth may change live.
+
+``open_pipeline(options, stack)`` opens the engine backend and the face analyser as context managers on
+``stack`` and returns a :class:`Pipeline`: its ``stages`` go to :class:`realtime.loop.Loop`, and its
+setters (background, relight, profile, mirror) are what the preview's keys and the booth call. Capture,
+preview, virtual camera and booth thus show the same processing with the same settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from typing import Any
+
+from realtime.frame import FrameResult
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_MODES = ("keep", "blur", "studio")
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """What the user chose on the command line (None = the profile's own choice)."""
+
+    profile: str = "professional"
+    backend: str = "auto"
+    precision: str = "fp32"
+    background: str | None = None
+    relight: bool | None = None
+    mirrored: bool = True  # coach directions for a mirrored preview; photos and files use False
+    static_images: bool = False  # photos: no tracking between frames
+    engine: bool = True  # segmentation + relighting on (off: the face/coach stages see the raw frame)
+    threads: int | None = None
+
+
+class EngineStage:
+    """Runs the segmentation/relighting backend: fills ``alpha``, ``processed`` and ``engine_info``."""
+
+    name = "engine"
+
+    def __init__(self, backend: Any, settings: Any) -> None:
+        self.backend = backend
+        self.settings = settings
+
+    def __call__(self, frame: FrameResult) -> None:
+        out = self.backend.run(frame.image, self.settings)
+        frame.alpha = out.alpha
+        frame.processed = out.image
+        frame.engine_info = dict(self.backend.info)
+
+
+class FaceStage:
+    """Face mesh, head pose, eyes, mouth; then light on the face (uses the matte when there is one)."""
+
+    name = "face"
+
+    def __init__(self, analyzer: Any) -> None:
+        self.analyzer = analyzer
+
+    def __call__(self, frame: FrameResult) -> None:
+        from realtime.face.lighting import measure_lighting
+
+        frame.face = self.analyzer.analyze(frame.image, frame.source_time)
+        if frame.face is not None:
+            frame.lighting = measure_lighting(frame.image, frame.face, frame.alpha)
+
+
+class CoachStage:
+    """Grades the frame against the profile and picks the one instruction to show (with hysteresis)."""
+
+    name = "coach"
+
+    def __init__(self, coach: Any) -> None:
+        self.coach = coach
+
+    def __call__(self, frame: FrameResult) -> None:
+        frame.assessment = self.coach.assess(frame.face, frame.lighting, frame.alpha, frame.source_time)
+
+
+class Pipeline:
+    """The opened stages plus the live controls over them."""
+
+    def __init__(self, options: PipelineOptions, engine: EngineStage | None, face: FaceStage,
+                 coach: CoachStage) -> None:
+        self.options = options
+        self.engine = engine
+        self.face = face
+        self.coach = coach
+
+    @property
+    def stages(self) -> list:
+        return [stage for stage in (self.engine, self.face, self.coach) if stage is not None]
+
+    @property
+    def profile(self) -> Any:
+        return self.coach.coach.profile
+
+    # --- live controls (preview keys, booth) ---------------------------------------------------
+    def set_background(self, mode: str) -> None:
+        if mode not in BACKGROUND_MODES:
+            raise ValueError(f"expected one of {BACKGROUND_MODES}, got {mode!r}")
+        if self.engine is not None:
+            self.engine.settings = replace(self.engine.settings, background=mode)
+
+    def next_background(self) -> str:
+        current = self.background
+        mode = BACKGROUND_MODES[(BACKGROUND_MODES.index(current) + 1) % len(BACKGROUND_MODES)]
+        self.set_background(mode)
+        return mode
+
+    @property
+    def background(self) -> str:
+        return self.engine.settings.background if self.engine is not None else "keep"
+
+    def set_relight(self, on: bool) -> None:
+        if self.engine is not None:
+            self.engine.settings = replace(self.engine.settings, relight=on)
+
+    @property
+    def relight(self) -> bool:
+        return bool(self.engine.settings.relight) if self.engine is not None else False
+
+    def set_profile(self, name: str) -> None:
+        from realtime.coach.coach import Coach
+        from realtime.coach.profile import load_profile
+
+        profile = load_profile(name)
+        self.coach.coach = Coach(profile, mirrored=self.coach.coach.mirrored)
+        if self.engine is not None:
+            self.engine.settings = studio_settings(profile, self.options)
+
+    def set_mirrored(self, mirrored: bool) -> None:
+        self.coach.coach.mirrored = mirrored
+
+
+def studio_settings(profile: Any, options: PipelineOptions) -> Any:
+    """The engine settings for a profile, with the command line's overrides applied."""
+    from engines.settings import StudioSettings
+
+    settings = StudioSettings.from_profile(profile.studio)
+    if options.background is not None:
+        settings = replace(settings, background=options.background)
+    if options.relight is not None:
+        settings = replace(settings, relight=options.relight)
+    return settings
+
+
+def open_pipeline(options: PipelineOptions, stack: ExitStack) -> Pipeline:
+    """Open every resource the stages need on ``stack`` and return the pipeline."""
+    from engines.studio import open_engine
+    from realtime.coach.coach import Coach
+    from realtime.coach.profile import load_profile
+    from realtime.face.analyzer import FaceAnalyzer
+
+    profile = load_profile(options.profile)
+    engine = None
+    if options.engine:
+        backend = stack.enter_context(
+            open_engine(options.backend, precision=options.precision, threads=options.threads)
+        )
+        engine = EngineStage(backend, studio_settings(profile, options))
+        log.info("engine: %s", backend.info)
+    analyzer = stack.enter_context(FaceAnalyzer(static_images=options.static_images))
+    coach = Coach(profile, mirrored=options.mirrored)
+    return Pipeline(options, engine, FaceStage(analyzer), CoachStage(coach))
