@@ -92,7 +92,7 @@ class DemoRenderer:
 
     def _light_gain(self, state: Keyframe, face_x: float, scale: float) -> np.ndarray:
         """Per-column gain in sRGB values for a side light and an exposure shift given in linear stops."""
-        face_half_width = 1.3 * self._person.ied * scale
+        face_half_width = 0.8 * self._person.ied * scale
         xs = np.arange(self.size[0], dtype=np.float32)
         # 1 at the person's right side (image left, unmirrored), 0 at their left side.
         u = np.clip(0.5 - (xs - face_x) / (2.0 * face_half_width), 0.0, 1.0)

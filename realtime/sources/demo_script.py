@@ -28,7 +28,7 @@ class Keyframe:
     phase: str
 
 
-_ENTER = dict(x=0.30, y=0.42, ied=48.0, roll_deg=0.0, side_light_stops=1.6, exposure_stops=-0.6)
+_ENTER = dict(x=0.30, y=0.42, ied=48.0, roll_deg=0.0, side_light_stops=2.0, exposure_stops=-0.5)
 
 DEMO_SCRIPT: tuple[Keyframe, ...] = (
     Keyframe(0.0, **_ENTER, phase="enter"),  # off-centre, too small, lit hard from their left

@@ -1,0 +1,131 @@
+"""The latest-frame slot under a slow consumer, and the loop's stage order, timings and stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from realtime.frame import FrameResult
+from realtime.loop import Loop
+from realtime.slot import LatestSlot
+from realtime.sources.base import FrameSource, SourceFrame, ThreadedSource
+
+
+def test_slot_keeps_newest_and_counts_drops() -> None:
+    slot: LatestSlot[int] = LatestSlot()
+    for value in range(5):
+        slot.put(value)
+    assert slot.get(timeout=0.1) == 4
+    assert slot.dropped == 4
+    assert slot.get(timeout=0.05) is None  # nothing new: no stale repeat
+
+
+def test_slot_get_returns_none_when_closed() -> None:
+    slot: LatestSlot[int] = LatestSlot()
+    threading.Timer(0.05, slot.close).start()
+    started = time.monotonic()
+    assert slot.get(timeout=2.0) is None
+    assert time.monotonic() - started < 1.0
+
+
+class _FastProducer(ThreadedSource):
+    """Produces numbered frames every 2 ms: far faster than the consumer below reads them."""
+
+    name = "fast"
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def produce(self, stop: threading.Event) -> None:
+        for i in range(self.count):
+            if stop.is_set():
+                return
+            image = np.full((8, 8, 3), i % 256, np.uint8)
+            self._publish(image, i * 0.002)
+            time.sleep(0.002)
+
+
+def test_slow_consumer_gets_newest_frames_and_drops_are_counted() -> None:
+    with _FastProducer(200) as source:
+        seen = []
+        while True:
+            frame = source.read(timeout=1.0)
+            if frame is None:
+                break
+            seen.append(frame.index)
+            time.sleep(0.02)  # a slow stage: 10x slower than the producer
+        assert seen == sorted(seen)
+        assert len(seen) < 100
+        assert source.dropped > 100
+        assert source.dropped + len(seen) == 200  # every produced frame was either read or dropped
+        assert seen[-1] == 199  # the newest frame is what the consumer ends on
+
+
+def test_grab_times_are_monotonic() -> None:
+    with _FastProducer(50) as source:
+        times = [frame.grab_time for frame in source.frames(timeout=1.0)]
+    assert len(times) >= 2
+    assert all(b >= a for a, b in zip(times, times[1:]))
+
+
+class _ListSource(FrameSource):
+    name = "list"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.i = 0
+
+    def read(self, timeout: float | None = None) -> SourceFrame | None:
+        if self.i >= self.n:
+            self.state = "ended"
+            return None
+        self.i += 1
+        return SourceFrame(self.i - 1, np.zeros((4, 4, 3), np.uint8), time.monotonic(), self.i / 30)
+
+
+class _Recorder:
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name = name
+        self.log = log
+
+    def __call__(self, frame: FrameResult) -> None:
+        self.log.append(f"{self.name}:{frame.frame_id}")
+
+    def send(self, frame: FrameResult) -> None:
+        self.log.append(f"{self.name}:{frame.frame_id}")
+
+
+def test_loop_runs_stages_in_order_then_sinks_and_times_each() -> None:
+    log: list[str] = []
+    loop = Loop(_ListSource(3), [_Recorder("a", log), _Recorder("b", log)], [_Recorder("out", log)])
+    stats = loop.run()
+    assert stats.frames == 3
+    assert log[:3] == ["a:0", "b:0", "out:0"]
+    assert set(stats.summary()) == {"a", "b", "sink:out", "end_to_end"}
+
+
+def test_loop_stops_on_event_and_max_frames() -> None:
+    loop = Loop(_ListSource(100), [])
+    assert loop.run(max_frames=7).frames == 7
+    stopper = Loop(_ListSource(100), [])
+
+    class StopAtFive:
+        name = "stopper"
+
+        def __call__(self, frame: FrameResult) -> None:
+            if frame.frame_id == 4:
+                stopper.stop.set()
+
+    stopper.stages.append(StopAtFive())
+    assert stopper.run().frames == 5
+
+
+def test_frame_result_rejects_wrong_images() -> None:
+    with pytest.raises(ValueError, match="expected a BGR image"):
+        FrameResult(0, 0.0, 0.0, np.zeros((4, 4), np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        FrameResult(0, 0.0, 0.0, np.zeros((4, 4, 3), np.float32))
