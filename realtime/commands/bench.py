@@ -1,0 +1,51 @@
+"""``headshot bench``: per-stage speed and latency of the real loop, with the baseline in the same run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import ExitStack
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("bench", help="measure per-stage speed and latency against a baseline")
+    parser.add_argument("--quick", action="store_true", help="one size, fewer frames: under a minute")
+    parser.add_argument("--frames", type=int, default=None, help="frames per clip (default 120, quick 60)")
+    parser.add_argument("--backend", action="append", choices=("onnxruntime", "tensorrt"),
+                        help="backend(s) to measure (default: onnxruntime, plus tensorrt when usable)")
+    parser.add_argument("--precision", action="append", choices=("fp32", "fp16", "int8"),
+                        help="model precision(s) (default fp32, and int8 when a calibrated model exists)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline runs")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from realtime.bench import BenchPlan, format_table, run_bench
+    from realtime.pipeline import PipelineOptions, open_pipeline
+
+    plan = BenchPlan.quick() if args.quick else BenchPlan()
+    if args.frames is not None:
+        if args.frames < 10:
+            from realtime.errors import ConfigError
+
+            raise ConfigError(f"--frames must be at least 10, got {args.frames}", "use --frames 60 or more")
+        plan = replace(plan, frames=args.frames)
+    plan = replace(plan, baseline=not args.no_baseline)
+    if args.backend:
+        plan = replace(plan, backends=tuple(args.backend))
+    if args.precision:
+        plan = replace(plan, precisions=tuple(args.precision))
+
+    def open_ours(backend: str, precision: str):
+        def opener(stack: ExitStack) -> list:
+            options = PipelineOptions(backend=backend, precision=precision)
+            return open_pipeline(options, stack).stages
+        return opener
+
+    report = run_bench(plan, open_ours, progress=lambda line: print(f"bench: {line}", file=sys.stderr))
+    print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
