@@ -1,0 +1,51 @@
+"""The 3D reference face that head pose is fitted to, loaded once from the package.
+
+The pinned mediapipe wheel does not ship ``canonical_face_model.obj``, so ``tools/build_canonical_face.py``
+builds an equivalent from MediaPipe's own face mesh (averaged, made symmetric, put in a head frame) and
+stores it as ``data/canonical_face.npz``. Head frame: X toward the person's left, Y down, Z away from
+the camera, origin between the eyes, centimetres (inter-eye distance 6.3 cm). Pitch zero is "the
+forehead-to-chin line upright"; yaw and roll zero is "the symmetry plane faces the camera, upright".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from realtime.errors import EngineError
+
+DATA = Path(__file__).with_name("data") / "canonical_face.npz"
+
+
+@dataclass(frozen=True)
+class CanonicalFace:
+    """Vertices and outward normals (468 x 3, head frame) and the left/right mirror permutation."""
+
+    vertices: np.ndarray
+    normals: np.ndarray
+    mirror: np.ndarray
+
+
+@lru_cache(maxsize=1)
+def canonical_face() -> CanonicalFace:
+    """Load the reference face; an ``EngineError`` says how to rebuild it when it is missing or damaged."""
+    fix = "reinstall the package or rebuild it with `python tools/build_canonical_face.py`"
+    try:
+        with np.load(DATA) as data:
+            face = CanonicalFace(
+                vertices=data["vertices"].astype(np.float64),
+                normals=data["normals"].astype(np.float64),
+                mirror=data["mirror"].astype(np.int64),
+            )
+    except (OSError, KeyError, ValueError) as exc:
+        raise EngineError(f"cannot read the canonical face {DATA}: {exc}", fix) from exc
+    if face.vertices.shape != (468, 3) or face.normals.shape != (468, 3) or face.mirror.shape != (468,):
+        raise EngineError(
+            f"canonical face {DATA}: expected 468 x 3 vertices and normals and 468 mirror indices, "
+            f"found {face.vertices.shape}, {face.normals.shape}, {face.mirror.shape}",
+            fix,
+        )
+    return face
