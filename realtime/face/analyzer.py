@@ -10,8 +10,9 @@ fills the frame is padded (the mesh's detector needs some margin), and a 1280x72
 than a small one. In tracking mode the square follows the previous frame's landmarks, so the mesh's own
 tracker sees a face that barely moves; landmarks are mapped back to the original frame's pixels.
 
-Tracking mode (live video): the detector runs every ``detect_every`` frames (and whenever the face is
-lost), so the face count can lag by that many frames; the coach's hold time covers it. Static mode
+Tracking mode (live video): one detection pass (whole frame or one tile, see ``detection``) runs every
+``detect_every`` frames, and every pass runs when the face is lost, so the face count can lag by a few
+frames (6 at 16:9 with the default); the coach's hold time covers it. Static mode
 (photos): everything runs on every call and nothing is carried between calls (no motion, no baseline).
 """
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from realtime.errors import EngineError
 from realtime.face import landmarks as lm
+from realtime.face.detection import FaceCounter, area
 from realtime.face.features import EyeBaseline, measure
 from realtime.face.observation import FaceObservation
 from realtime.face.pose import DEFAULT_FOV_DEG, estimate_pose
@@ -33,7 +35,6 @@ CROP_PX = 256  # side of the square the mesh sees
 CROP_SCALE_LANDMARKS = 2.0  # crop side / larger side of the previous landmark box
 CROP_SCALE_DETECTION = 2.6  # crop side / larger side of a detection box (tighter than the mesh's)
 FALLBACK_SCALES = (1.0, 1.8)  # crop side / larger frame side when nothing else found a face
-DETECT_MAX_SIDE = 640  # the detector's input is shrunk to this (it sees 192 px anyway)
 BASELINE_RESET_S = 1.0  # forget the open-eye level after the face was gone this long
 _BORDER = (114, 114, 114)
 
@@ -61,10 +62,6 @@ class _Crop:
                               borderMode=cv2.BORDER_CONSTANT, borderValue=_BORDER)
 
 
-def _area(box: Box) -> float:
-    return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
-
-
 def _ratio(areas: list[float]) -> float:
     ordered = sorted(areas, reverse=True)
     return ordered[1] / ordered[0] if len(ordered) > 1 and ordered[0] > 0 else 0.0
@@ -84,7 +81,7 @@ class FaceAnalyzer:
         static_images: bool = False,
         max_faces: int = 4,
         field_of_view_deg: float = DEFAULT_FOV_DEG,
-        detect_every: int = 3,
+        detect_every: int = 2,
     ) -> None:
         if max_faces < 1:
             raise ValueError(f"expected max_faces >= 1, got {max_faces}")
@@ -100,7 +97,7 @@ class FaceAnalyzer:
             self._mesh = mp.solutions.face_mesh.FaceMesh(
                 static_image_mode=static_images, max_num_faces=max_faces, refine_landmarks=True
             )
-            self._detector = mp.solutions.face_detection.FaceDetection(model_selection=1)
+            self._counter = FaceCounter(static_images=static_images)
         except (RuntimeError, ValueError, OSError) as exc:
             raise EngineError(
                 f"cannot start MediaPipe face mesh/detection: {exc}",
@@ -122,7 +119,7 @@ class FaceAnalyzer:
             return
         self._closed = True
         self._mesh.close()
-        self._detector.close()
+        self._counter.close()
 
     def __enter__(self) -> FaceAnalyzer:
         return self
@@ -138,14 +135,17 @@ class FaceAnalyzer:
         """
         self._check(image_bgr, timestamp_s)
         h, w = image_bgr.shape[:2]
-        if self._frame % self.detect_every == 0 or self._previous_box is None:
-            self._detections = self._detect(image_bgr)
+        if self.static_images or self._previous_box is None:
+            self._detections = self._counter.update(image_bgr, everything=True)
+        elif self._frame % self.detect_every == 0:
+            self._detections = self._counter.update(image_bgr)
+            self._retarget()
         self._frame += 1
 
         found = self._mesh_subject(image_bgr, w, h)
         if found is None and self._previous_box is not None and not self.static_images:
             self._previous_box = None  # lost the track: look again from the detections
-            self._detections = self._detect(image_bgr)
+            self._detections = self._counter.update(image_bgr, everything=True)
             found = self._mesh_subject(image_bgr, w, h)
         if found is None:
             self._forget(timestamp_s)
@@ -167,22 +167,22 @@ class FaceAnalyzer:
                 f"expected increasing timestamps in tracking mode, got {timestamp_s} after {self._previous_time}"
             )
 
-    def _detect(self, image_bgr: np.ndarray) -> list[Box]:
-        h, w = image_bgr.shape[:2]
-        scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
-        if scale < 1.0:
-            image_bgr = cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        result = self._detector.process(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
-        boxes: list[Box] = []
-        for det in result.detections or []:
-            b = det.location_data.relative_bounding_box
-            boxes.append((b.xmin * w, b.ymin * h, (b.xmin + b.width) * w, (b.ymin + b.height) * h))
-        return sorted(boxes, key=_area, reverse=True)
+    def _retarget(self) -> None:
+        """Follow the largest face: drop the track when a clearly larger face is elsewhere."""
+        if not self._detections or self._previous_box is None:
+            return
+        largest = self._detections[0]
+        cx, cy = (largest[0] + largest[2]) / 2.0, (largest[1] + largest[3]) / 2.0
+        x0, y0, x1, y1 = self._previous_box
+        inside = x0 <= cx <= x1 and y0 <= cy <= y1
+        if not inside and area(largest) > 1.5 * area(self._previous_box):
+            self._previous_box = None
+            self._previous = None
 
     def _candidates(self, w: int, h: int) -> list[_Crop]:
         if self._previous_box is not None and not self.static_images:
             return [_Crop.around(self._previous_box, CROP_SCALE_LANDMARKS)]
-        crops = [_Crop.around(box, CROP_SCALE_DETECTION) for box in self._detections[:1]]
+        crops = [_Crop.around(box, CROP_SCALE_DETECTION) for box in self._detections[:2]]
         frame_box = (0.0, 0.0, float(w), float(h))
         crops += [_Crop.around(frame_box, scale) for scale in FALLBACK_SCALES]
         return crops
@@ -205,7 +205,7 @@ class FaceAnalyzer:
                 (float(p[:, 0].min()), float(p[:, 1].min()), float(p[:, 0].max()), float(p[:, 1].max()))
                 for p in faces
             ]
-            largest = int(np.argmax([_area(b) for b in boxes]))
+            largest = int(np.argmax([area(b) for b in boxes]))
             return faces[largest], boxes
         return None
 
@@ -224,9 +224,9 @@ class FaceAnalyzer:
 
         faces = max(len(self._detections), len(mesh_boxes), 1)
         if len(self._detections) >= 2:
-            ratio = _ratio([_area(b) for b in self._detections])
+            ratio = _ratio([area(b) for b in self._detections])
         else:
-            ratio = _ratio([_area(b) for b in mesh_boxes])
+            ratio = _ratio([area(b) for b in mesh_boxes])
 
         motion = 0.0
         baseline: float | None = None
