@@ -1,0 +1,146 @@
+"""What a profile file may contain: every section, key, type and allowed range.
+
+Kept apart from the loader so the schema reads as one table. A key spec says what type a value must be
+and the range it must fall in; the loader turns a mismatch into a ConfigError naming file, line and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number (int or float, never bool) in ``[low, high]``."""
+
+    low: float
+    high: float
+
+    def describe(self) -> str:
+        return f"a number from {self.low:g} to {self.high:g}"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A boolean."""
+
+    def describe(self) -> str:
+        return "true or false"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of strings."""
+
+    options: tuple[str, ...]
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(f'"{o}"' for o in self.options)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Any string; ``pattern`` is a hint shown in errors and checked by the loader's own parser."""
+
+    hint: str = "a string"
+
+    def describe(self) -> str:
+        return self.hint
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two numbers ``[a, b]`` each in ``[low, high]``, with ``a <= b`` when ``ordered``."""
+
+    low: float
+    high: float
+    ordered: bool = True
+
+    def describe(self) -> str:
+        return f"two numbers [a, b] from {self.low:g} to {self.high:g}"
+
+
+Spec = Num | Flag | Choice | Text | Pair
+
+# The order of this table is the coach's priority order (the guidelines table, top first).
+CHECK_KEYS: dict[str, dict[str, Spec]] = {
+    "one_person": {"max_second_face_ratio": Num(0.0, 1.0)},
+    "face_found": {"min_inter_eye_px": Num(1.0, 2000.0)},
+    "head_size": {"low": Num(0.05, 1.0), "high": Num(0.05, 1.0)},
+    "horizontal_centring": {"max_offset_ied": Num(0.0, 5.0)},
+    "eye_line": {"low": Num(0.0, 1.0), "high": Num(0.0, 1.0)},
+    "headroom": {"low": Num(0.0, 0.5), "high": Num(0.0, 0.5)},
+    "shoulders": {"required": Flag(), "min_width_faces": Num(1.0, 6.0)},
+    "yaw": {"max_abs_deg": Num(0.0, 90.0)},
+    "pitch": {"max_abs_deg": Num(0.0, 90.0)},
+    "roll": {"max_abs_deg": Num(0.0, 90.0)},
+    "gaze": {"max": Num(0.0, 1.0)},
+    "eyes_open": {"min": Num(0.0, 0.3), "baseline_fraction": Num(0.0, 1.0)},
+    "expression": {
+        "smile_low": Num(0.0, 1.0),
+        "smile_high": Num(0.0, 1.0),
+        "mouth_open_max": Num(0.0, 1.0),
+        "target": Num(0.0, 1.0),
+    },
+    "exposure": {"low": Num(0.0, 1.0), "high": Num(0.0, 1.0)},
+    "clipping": {"max_share": Num(0.0, 1.0)},
+    "evenness": {"min": Num(0.0, 1.0)},
+    "backlight": {"max": Num(0.0, 100.0)},
+    "colour_cast": {
+        "a_low": Num(-128.0, 128.0),
+        "a_high": Num(-128.0, 128.0),
+        "b_low": Num(-128.0, 128.0),
+        "b_high": Num(-128.0, 128.0),
+    },
+    "sharpness": {"min": Num(0.0, 1e9)},
+    "motion": {"max_ied_per_s": Num(0.0, 100.0)},
+    "background": {"max_busyness": Num(0.0, 1e9)},
+}
+CHECK_ORDER: tuple[str, ...] = tuple(CHECK_KEYS)
+
+# Every check also takes ``close``: how far outside the band a value still counts as "close" (amber).
+CLOSE_SPEC = Num(0.0, 1e9)
+
+# (low key, high key) pairs that must satisfy low < high.
+ORDERED_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("head_size", "low", "high"),
+    ("eye_line", "low", "high"),
+    ("headroom", "low", "high"),
+    ("expression", "smile_low", "smile_high"),
+    ("exposure", "low", "high"),
+    ("colour_cast", "a_low", "a_high"),
+    ("colour_cast", "b_low", "b_high"),
+)
+
+SECTION_KEYS: dict[str, dict[str, Spec]] = {
+    "": {
+        "name": Text("a profile name"),
+        "description": Text(),
+        "extends": Text("a built-in profile name or a path to a .toml file"),
+    },
+    "timing": {
+        "instruction_appear_s": Num(0.0, 10.0),
+        "instruction_disappear_s": Num(0.0, 10.0),
+        "ready_hold_s": Num(0.0, 10.0),
+        "best_frame_window_s": Num(0.0, 30.0),
+    },
+    "crop": {
+        "aspect": Text('an aspect "W:H" such as "4:5", "1:1" or "35:45"'),
+        "min_height_fraction": Num(0.05, 1.0),
+        "square_min_px": Num(1.0, 20000.0),
+        "vertical_min_px": Pair(1.0, 20000.0, ordered=False),
+        "id_size_mm": Pair(1.0, 500.0, ordered=False),
+        "id_dpi": Num(50.0, 2400.0),
+        "id_head_fraction": Pair(0.1, 1.0),
+    },
+    "background": {
+        "mode": Choice(("keep", "blur", "studio")),
+        "colour": Text('a colour "#rrggbb"'),
+        "blur_strength": Num(0.0, 1.0),
+    },
+    "relight": {"strength": Num(0.0, 1.0)},
+    "retouch": {"enabled": Flag(), "strength": Num(0.0, 1.0)},
+}
+
+# Keys that may be left out of a complete profile.
+OPTIONAL_KEYS: frozenset[str] = frozenset({"name", "description", "extends", "background.colour"})
