@@ -20,6 +20,7 @@ import numpy as np
 
 from realtime.errors import SourceError
 from realtime.sources.base import ThreadedSource
+from realtime.sources.health import FrameHealth
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class CameraSource(ThreadedSource):
         self._open_capture = open_capture
         self._backoff_s = backoff_s
         self.reconnects = 0
-        self.bad_frames = 0
+        self.health = FrameHealth()
         self.actual: dict[str, object] = {}
         self._start = time.monotonic()
         self._capture = self._open_once()
@@ -130,13 +131,20 @@ class CameraSource(ThreadedSource):
         while not stop.is_set():
             ok, image = self._capture.read()
             grabbed = time.monotonic()
-            if ok and _usable(image):
-                failures = 0
-                self.state = "ok"
-                self._publish(image, grabbed - self._start, grabbed)
-                continue
             if ok:
-                self.bad_frames += 1  # corrupt or empty frame: skipped and counted
+                kind = self.health.classify(image, grabbed)
+                if kind == "ok":
+                    failures = 0
+                    self.state = "ok"
+                    self._publish(image, grabbed - self._start, grabbed)
+                    continue
+                # corrupt, black or repeated frames are skipped and counted; a long repeat is "frozen"
+                if self.health.is_frozen(grabbed):
+                    if self.state != "frozen":
+                        log.warning("camera %s is frozen: the same frame for %.0f s", device_path(self.device),
+                                     self.health.frozen_for(grabbed))
+                    self.state = "frozen"
+                continue
             failures += 1
             if failures >= FAILED_READS_BEFORE_LOST:
                 self._reconnect(stop)
@@ -169,7 +177,7 @@ class CameraSource(ThreadedSource):
     def describe(self) -> dict[str, object]:
         return {"name": self.name, "device": device_path(self.device), "requested_size": self.requested_size,
                 "requested_fps": self.requested_fps, **self.actual, "dropped": self.dropped,
-                "reconnects": self.reconnects, "bad_frames": self.bad_frames}
+                "reconnects": self.reconnects, "skipped": dict(self.health.counts)}
 
     def close(self) -> None:
         super().close()

@@ -131,3 +131,40 @@ def test_camera_that_sends_nothing_is_reported_within_the_timeout() -> None:
     with pytest.raises(SourceError, match="sent no frame"):
         CameraSource(0, open_capture=lambda d: Silent(FakeDevice()), open_timeout_s=0.5)
     assert time.monotonic() - started < 2.0
+
+
+class ScriptedCapture(FakeCapture):
+    """Sends good frames, then black ones, then the same frame forever (a frozen driver)."""
+
+    def __init__(self, device: FakeDevice) -> None:
+        super().__init__(device)
+        self.frozen = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        time.sleep(0.005)
+        self.counter += 1
+        if self.counter <= 10:
+            return True, np.random.default_rng(self.counter).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+        if self.counter <= 20:
+            return True, np.zeros((48, 64, 3), np.uint8)
+        if self.counter <= 25:
+            return True, np.zeros((0, 0, 3), np.uint8)
+        return True, self.frozen
+
+
+def test_black_corrupt_and_frozen_frames_are_skipped_counted_and_reported() -> None:
+    device = FakeDevice()
+    camera = CameraSource(0, open_capture=lambda d: ScriptedCapture(device))
+    camera.health.frozen_after_s = 0.3
+    with camera:
+        delivered = []
+        deadline = time.monotonic() + 3.0
+        while camera.state != "frozen" and time.monotonic() < deadline:
+            frame = camera.read(timeout=0.05)
+            if frame is not None:
+                delivered.append(frame.image)
+        assert camera.state == "frozen"
+        counts = camera.describe()["skipped"]
+        assert counts["black"] == 10 and counts["corrupt"] == 5 and counts["frozen"] > 5
+        assert all(image.mean() > 10 for image in delivered)  # no black frame reached the reader
+        assert len(delivered) <= 11  # good frames and the frozen one once, never its repeats
