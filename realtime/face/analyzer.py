@@ -10,6 +10,11 @@ fills the frame is padded (the mesh's detector needs some margin), and a 1280x72
 than a small one. In tracking mode the square follows the previous frame's landmarks, so the mesh's own
 tracker sees a face that barely moves; landmarks are mapped back to the original frame's pixels.
 
+Motion (tracking mode) is the mean landmark displacement under the best similarity transform between
+frames (``rigid_shift``), in IED per second, taken over two frame intervals: the mesh's tracker wobbles
+by a fraction of a pixel with period two, and both choices cancel that, so a still face reads near 0
+instead of the ~0.2 IED/s of raw per-landmark jitter.
+
 Tracking mode (live video): one detection pass (whole frame or one tile, see ``detection``) runs every
 ``detect_every`` frames, and every pass runs when the face is lost, so the face count can lag by a few
 frames (6 at 16:9 with the default); the coach's hold time covers it. Static mode
@@ -18,6 +23,7 @@ frames (6 at 16:9 with the default); the coach's hold time covers it. Static mod
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import cv2
@@ -33,8 +39,11 @@ from realtime.face.pose import DEFAULT_FOV_DEG, estimate_pose
 
 CROP_PX = 256  # side of the square the mesh sees
 CROP_SCALE_LANDMARKS = 2.0  # crop side / larger side of the previous landmark box
+CROP_KEEP_SHIFT = 0.08  # keep the crop until the face centre moves this share of its side...
+CROP_KEEP_SCALE = 0.12  # ...or the face size changes by this share (a still face gets still input)
 CROP_SCALE_DETECTION = 2.6  # crop side / larger side of a detection box (tighter than the mesh's)
 FALLBACK_SCALES = (1.0, 1.8)  # crop side / larger frame side when nothing else found a face
+MOTION_SPAN_FRAMES = 2  # motion is measured against the frame before last (see the module docstring)
 BASELINE_RESET_S = 1.0  # forget the open-eye level after the face was gone this long
 _BORDER = (114, 114, 114)
 
@@ -55,11 +64,29 @@ class _Crop:
         cx, cy = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
         return cls(cx - side / 2.0, cy - side / 2.0, side)
 
+    def keeps(self, other: _Crop) -> bool:
+        """True when ``other`` is close enough to this crop to keep this one (no jitter from re-cropping)."""
+        shift = max(abs(other.x0 + other.side / 2 - self.x0 - self.side / 2),
+                    abs(other.y0 + other.side / 2 - self.y0 - self.side / 2))
+        return shift <= CROP_KEEP_SHIFT * self.side and abs(other.side / self.side - 1.0) <= CROP_KEEP_SCALE
+
     def cut(self, image: np.ndarray) -> np.ndarray:
         s = CROP_PX / self.side
         m = np.array([[s, 0.0, -self.x0 * s], [0.0, s, -self.y0 * s]])
         return cv2.warpAffine(image, m, (CROP_PX, CROP_PX), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=_BORDER)
+
+
+def rigid_shift(before: np.ndarray, after: np.ndarray) -> float:
+    """Mean landmark displacement (pixels) under the similarity transform (shift, rotation, scale) that
+    best maps ``before`` onto ``after``: head motion counts fully, per-landmark jitter averages out."""
+    a = before[: lm.NUM_MESH, 0] + 1j * before[: lm.NUM_MESH, 1]
+    b = after[: lm.NUM_MESH, 0] + 1j * after[: lm.NUM_MESH, 1]
+    ca, cb = a.mean(), b.mean()
+    za, zb = a - ca, b - cb
+    spread = float(np.vdot(za, za).real)
+    turn = np.vdot(za, zb) / spread if spread > 0 else 1.0  # scale * e^(i angle)
+    return float(np.abs((cb - ca) + (turn - 1.0) * za).mean())
 
 
 def _ratio(areas: list[float]) -> float:
@@ -106,8 +133,9 @@ class FaceAnalyzer:
         self._closed = False
         self._frame = 0
         self._detections: list[Box] = []
-        self._previous: np.ndarray | None = None  # previous frame's landmarks (x, y)
+        self._history: deque[tuple[float, np.ndarray]] = deque(maxlen=MOTION_SPAN_FRAMES)
         self._previous_box: Box | None = None
+        self._crop: _Crop | None = None  # the crop the tracked face was last measured in
         self._previous_time: float | None = None
         self._last_seen: float | None = None
         self._baseline = EyeBaseline()
@@ -177,11 +205,14 @@ class FaceAnalyzer:
         inside = x0 <= cx <= x1 and y0 <= cy <= y1
         if not inside and area(largest) > 1.5 * area(self._previous_box):
             self._previous_box = None
-            self._previous = None
+            self._history.clear()
 
     def _candidates(self, w: int, h: int) -> list[_Crop]:
         if self._previous_box is not None and not self.static_images:
-            return [_Crop.around(self._previous_box, CROP_SCALE_LANDMARKS)]
+            wanted = _Crop.around(self._previous_box, CROP_SCALE_LANDMARKS)
+            if self._crop is None or not self._crop.keeps(wanted):
+                self._crop = wanted
+            return [self._crop]
         crops = [_Crop.around(box, CROP_SCALE_DETECTION) for box in self._detections[:2]]
         frame_box = (0.0, 0.0, float(w), float(h))
         crops += [_Crop.around(frame_box, scale) for scale in FALLBACK_SCALES]
@@ -193,6 +224,7 @@ class FaceAnalyzer:
             result = self._mesh.process(cv2.cvtColor(crop.cut(image_bgr), cv2.COLOR_BGR2RGB))
             if not result.multi_face_landmarks:
                 continue
+            self._crop = crop
             k = crop.side / CROP_PX
             faces = []
             for face in result.multi_face_landmarks:
@@ -210,7 +242,7 @@ class FaceAnalyzer:
         return None
 
     def _forget(self, timestamp_s: float) -> None:
-        self._previous = None
+        self._history.clear()
         self._previous_box = None
         self._previous_time = timestamp_s if not self.static_images else None
         if self._last_seen is not None and timestamp_s - self._last_seen > BASELINE_RESET_S:
@@ -232,15 +264,15 @@ class FaceAnalyzer:
         baseline: float | None = None
         blinking = False
         if not self.static_images:
-            if self._previous is not None and self._previous_time is not None and t > self._previous_time:
-                shift = np.linalg.norm(xy - self._previous, axis=1).mean()
-                motion = float(shift / feats.inter_eye_px / (t - self._previous_time))
+            if self._history and t > self._history[0][0]:
+                then, before = self._history[0]
+                motion = float(rigid_shift(before, xy) / feats.inter_eye_px / (t - then))
             if self._last_seen is not None and t - self._last_seen > BASELINE_RESET_S:
                 self._baseline.reset()
             opening = (feats.eye_open_left + feats.eye_open_right) / 2.0
             baseline = self._baseline.update(opening)
             blinking = EyeBaseline.is_blink(opening, baseline)
-            self._previous = xy.copy()
+            self._history.append((t, xy.copy()))
             self._previous_box = box
             self._previous_time = t
             self._last_seen = t

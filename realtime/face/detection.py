@@ -24,6 +24,7 @@ LIVE_TILE = 1.0  # tile side / shorter frame side, live video
 PHOTO_TILE = 0.6  # tile side / shorter frame side, photos (finer, slower)
 MAX_INPUT_SIDE = 640  # passes are shrunk to at most this (the detector sees 192 px anyway)
 _SAME_FACE_IOU = 0.3
+_SAME_FACE_GROW = 0.3
 
 
 def area(box: Box) -> float:
@@ -40,14 +41,19 @@ def _iou(a: Box, b: Box) -> float:
 
 def merge(boxes: list[Box]) -> list[Box]:
     """One box per face, largest first: a box that overlaps a larger kept one, or whose centre lies in
-    it (a face cut by a tile edge), is the same face."""
+    it grown by ``_SAME_FACE_GROW`` per side (part of a face cut by a tile edge), is the same face."""
     kept: list[Box] = []
     for box in sorted(boxes, key=area, reverse=True):
-        cx, cy = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
-        if any(_iou(box, k) > _SAME_FACE_IOU or (k[0] <= cx <= k[2] and k[1] <= cy <= k[3]) for k in kept):
-            continue
-        kept.append(box)
+        if not any(_same_face(box, k) for k in kept):
+            kept.append(box)
     return kept
+
+
+def _same_face(box: Box, kept: Box) -> bool:
+    cx, cy = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
+    gx, gy = _SAME_FACE_GROW * (kept[2] - kept[0]), _SAME_FACE_GROW * (kept[3] - kept[1])
+    inside = kept[0] - gx <= cx <= kept[2] + gx and kept[1] - gy <= cy <= kept[3] + gy
+    return inside or _iou(box, kept) > _SAME_FACE_IOU
 
 
 def tiles(width: int, height: int, fraction: float) -> list[tuple[int, int, int]]:
