@@ -24,6 +24,7 @@ import numpy as np
 
 from calibration import CalibrationError
 from calibration.camera import CameraCalibration
+from realtime.coach.profile_schema import Choice, Num, Spec, Text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,6 +33,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_BASE = "professional"
 PLATE_SUFFIX = ".plate.png"
+FOV_SOURCES = ("given", "target", "chessboard", "unknown")
 
 
 # --- TOML writing ------------------------------------------------------------------------------------
@@ -109,14 +111,42 @@ def write_png_atomic(path: Path, image: np.ndarray) -> None:
 
 
 # --- the profile -------------------------------------------------------------------------------------
+# The [camera] table, in the coach profile schema's own spec types, so the profile loader
+# (realtime/coach/profile.py) can validate it with ``SECTION_KEYS["camera"] = CAMERA_SECTION_SPEC`` and
+# every ``camera.*`` key optional. Flat on purpose: that loader knows sections of scalars only.
+CAMERA_SECTION_SPEC: dict[str, Spec] = {
+    "device": Text("a camera: an index like 0 or a path like /dev/video0"),
+    "width": Num(16.0, 16384.0),
+    "height": Num(16.0, 16384.0),
+    "fps": Num(0.0, 1000.0),  # measured from timestamps
+    "fps_reported": Num(0.0, 1000.0),  # what the driver says
+    "fourcc": Text("a FourCC such as MJPG"),
+    "fov_deg": Num(1.0, 170.0),
+    "fov_source": Choice(FOV_SOURCES),
+    "background_plate": Text("a PNG path, relative to the profile"),
+    "interval_ms": Num(0.0, 10000.0),
+    "interval_jitter_ms": Num(0.0, 10000.0),
+    "latency_ms": Num(0.0, 10000.0),  # an estimate: buffer timestamp to read return
+    "modes": Text("modes the camera delivers, e.g. \"1280x720@30, 640x480@30\""),
+    "unlocked": Text("controls that could not be locked, comma-separated"),
+    # Locked controls, in OpenCV's V4L2 units; present only when the camera held them.
+    "auto_exposure": Num(0.0, 3.0),
+    "exposure": Num(-100000.0, 100000.0),
+    "auto_wb": Num(0.0, 1.0),
+    "wb_temperature": Num(0.0, 20000.0),
+    "autofocus": Num(0.0, 1.0),
+    "focus": Num(-100000.0, 100000.0),
+}
+
+
 def camera_section(calibration: CameraCalibration, plate_name: str | None) -> dict[str, Any]:
     """The ``[camera]`` table: what the rest of the app needs from the calibration (and what it found)."""
     mode, timing = calibration.mode, calibration.timing
-    return {
+    section: dict[str, Any] = {
         "device": calibration.device,
         "width": mode.width,
         "height": mode.height,
-        "fps": round(timing.fps, 2),  # measured, not what the driver reports
+        "fps": round(timing.fps, 2),
         "fps_reported": mode.fps,
         "fourcc": mode.fourcc,
         "fov_deg": None if calibration.fov_deg is None else round(calibration.fov_deg, 2),
@@ -125,10 +155,19 @@ def camera_section(calibration: CameraCalibration, plate_name: str | None) -> di
         "interval_ms": round(timing.interval_ms, 2),
         "interval_jitter_ms": round(timing.jitter_ms, 2),
         "latency_ms": None if timing.latency_ms is None else round(timing.latency_ms, 1),
-        "modes": [m.label() for m in calibration.modes],
-        "unlocked": calibration.unlocked,
-        "controls": {c.name: c.asked for c in calibration.controls if c.locked},
+        "modes": ", ".join(m.label() for m in calibration.modes),
+        "unlocked": ", ".join(calibration.unlocked),
     }
+    section.update({c.name: c.asked for c in calibration.controls if c.locked})
+    unknown = set(section) - set(CAMERA_SECTION_SPEC)
+    if unknown:  # a programming error: the spec above and this table must agree
+        raise ValueError(f"camera keys missing from CAMERA_SECTION_SPEC: {sorted(unknown)}")
+    return section
+
+
+def split_list(text: str) -> list[str]:
+    """``"a, b"`` -> ``["a", "b"]`` for the comma-separated ``modes`` and ``unlocked`` values."""
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def write_booth_profile(path: Path | str, calibration: CameraCalibration, plate: np.ndarray | None = None,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from calibration import CalibrationError
-from calibration.booth_profile import dumps_toml, read_camera_section, write_booth_profile
+from calibration.booth_profile import dumps_toml, read_camera_section, split_list, write_booth_profile
 from calibration.camera import (
     FovTarget,
     calibrate_camera,
@@ -167,8 +167,10 @@ def test_full_calibration_writes_a_profile_that_reads_back(renderer: DemoRendere
     camera_table = read_camera_section(path)
     assert camera_table["width"] == 320 and camera_table["height"] == 240
     assert camera_table["fov_deg"] == pytest.approx(expected_fov, rel=0.02)
-    assert camera_table["unlocked"] == ["autofocus", "focus"]
-    assert camera_table["controls"]["auto_exposure"] == 1.0 and "focus" not in camera_table["controls"]
+    assert split_list(camera_table["unlocked"]) == ["autofocus", "focus"]
+    assert split_list(camera_table["modes"]) == ["320x240@120"]  # 160x120 is not a common mode it was asked
+    assert camera_table["auto_exposure"] == 1.0 and camera_table["exposure"] == 156.0
+    assert "focus" not in camera_table and "autofocus" not in camera_table
     assert camera_table["fps"] == pytest.approx(120.0, rel=0.2)
     reread = cv2.imread(camera_table["background_plate"])
     assert np.array_equal(reread, plate)
