@@ -22,7 +22,8 @@ Measures (``LightingObservation`` fields):
   atan2(-c_y, |c_xz|) (+ from above). A rough direction for coaching, not a photometric measurement.
 - sharpness: variance of the Laplacian (3x3, 8-bit gray scale) over the eye band, after resampling the
   band so the inter-eye distance is ``SHARPNESS_IED_PX`` pixels; so a face far away and the same face
-  close up read the same when both are in focus. It grows with contrast squared, so compare it within
+  close up read the same when both are in focus (faces with IED below it are enlarged and read softer,
+  as they hold less detail). It grows with contrast squared, so compare it within
   similar lighting.
 - background_busyness: mean Sobel gradient magnitude (gray 0..1) of the background, matte < 0.5 eroded
   away from the person's outline, on the frame shrunk to ``BACKGROUND_WIDTH`` pixels wide; a plain wall
