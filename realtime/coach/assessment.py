@@ -20,9 +20,16 @@ class CheckResult:
     passed: bool
     status: str  # "pass" | "close" | "fail"
     instruction: str | None = None
+    # Which way the person's image should move on the screen to fix it ("left", "right", "up", "down"), or
+    # "closer"/"back", for an arrow in the preview: left/right depend on whether the preview is mirrored,
+    # the wording does not.
+    arrow: str | None = None
+    # False when the check could not be measured (no matte for backlight/shoulders/background, no face).
+    measured: bool = True
 
     def as_json(self) -> dict:
-        return {"value": self.value, "band": list(self.band), "pass": self.passed, "instruction": self.instruction}
+        return {"value": self.value, "band": list(self.band), "pass": self.passed, "status": self.status,
+                "measured": self.measured, "instruction": self.instruction}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""What every check function receives and how it builds its result.
+
+Each check is one function ``check_<name>(ctx, settings) -> CheckResult``: it reads one measurement,
+compares it with the band its profile section names, and words one instruction with direction and
+amount. ``ctx`` carries everything measured on the frame, so checks never measure anything themselves
+except from the framing already computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from realtime.coach.assessment import CheckResult
+from realtime.coach.framing import Framing
+from realtime.coach.profile import Band, CheckSettings, Profile
+from realtime.face.observation import FaceObservation, LightingObservation
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    face: FaceObservation | None
+    lighting: LightingObservation | None
+    framing: Framing | None
+    profile: Profile
+    mirrored: bool
+    fov_deg: float
+
+
+def graded(settings: CheckSettings, value: float, instruction: str | None, *, arrow: str | None = None,
+           band: Band | None = None, passed: bool | None = None) -> CheckResult:
+    """A measured result: pass/close/fail from the band; the instruction and arrow kept only on failure.
+
+    ``passed`` overrides the band's verdict for checks with a second condition (mouth open, ...).
+    """
+    band = band or settings.band
+    status = band.status(value)
+    if passed is False and status == "pass":
+        status = "fail"
+    ok = status == "pass" if passed is None else passed
+    return CheckResult(
+        name=settings.name,
+        value=float(value),
+        band=band.as_tuple(),
+        passed=ok,
+        status="pass" if ok else status,
+        instruction=None if ok else instruction,
+        arrow=None if ok else arrow,
+    )
+
+
+def unmeasured(settings: CheckSettings, *, passed: bool, instruction: str | None = None) -> CheckResult:
+    """A check that could not be measured: no face (fails), or no matte for it (passes, "not measured")."""
+    return CheckResult(
+        name=settings.name,
+        value=None,
+        band=settings.band.as_tuple(),
+        passed=passed,
+        status="pass" if passed else "fail",
+        instruction=instruction,
+        measured=False,
+    )

@@ -1,0 +1,120 @@
+"""Light and image checks: exposure, clipping, evenness, backlight, colour cast, sharpness, background.
+
+All measured on the face skin by ``realtime.face.lighting``; backlight and background need the matte and
+report "not measured" (value None, passing) without one, so a photo without a matte is not failed for
+what could not be seen.
+"""
+
+from __future__ import annotations
+
+import math
+
+from realtime.coach.assessment import CheckResult
+from realtime.coach.check_base import CheckContext, graded, unmeasured
+from realtime.coach.profile import CheckSettings
+from realtime.coach.wording import other
+from realtime.face.observation import LightingObservation
+
+ADD_LIGHT = "Add light in front of you"
+TOO_BRIGHT = "Too bright: step away from the light"
+KEY_LIGHT_MIN_DEG = 10.0  # below this the key-light direction is too weak to trust: use the brighter side
+
+
+def _missing(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    return unmeasured(s, passed=False)
+
+
+def check_exposure(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Band ``low``-``high``: mean linear luminance of the face skin."""
+    light = ctx.lighting
+    if ctx.face is None or light is None:
+        return _missing(ctx, s)
+    value = light.exposure
+    return graded(s, value, ADD_LIGHT if s.band.low is not None and value < s.band.low else TOO_BRIGHT)
+
+
+def check_clipping(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Band ``max_share``: the larger of the crushed-dark and blown-bright shares of face-skin pixels."""
+    light = ctx.lighting
+    if ctx.face is None or light is None:
+        return _missing(ctx, s)
+    bright = light.clipped_bright >= light.clipped_dark
+    value = max(light.clipped_bright, light.clipped_dark)
+    return graded(s, value, TOO_BRIGHT if bright else ADD_LIGHT)
+
+
+def light_side(light: LightingObservation) -> str:
+    """The person's own side the key light comes from: from its estimated azimuth when clear, else the
+    brighter face half."""
+    if abs(light.key_light_azimuth_deg) >= KEY_LIGHT_MIN_DEG:
+        return "left" if light.key_light_azimuth_deg > 0 else "right"
+    return light.brighter_side
+
+
+def check_evenness(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Band ``min``: darker / brighter face half. Names where the light comes from and what to do."""
+    light = ctx.lighting
+    if ctx.face is None or light is None:
+        return _missing(ctx, s)
+    side = light_side(light)
+    text = f"Light comes from your {side}: turn a little toward it, or add light on your {other(side)}"
+    return graded(s, light.evenness, text)
+
+
+def check_backlight(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Band ``max``: background / face luminance (needs the matte)."""
+    light = ctx.lighting
+    if ctx.face is None or light is None:
+        return _missing(ctx, s)
+    value = light.backlight
+    if value is None:
+        return unmeasured(s, passed=True)
+    return graded(s, value, "Light behind you: face the window instead")
+
+
+def check_colour_cast(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Box ``a_low``-``a_high`` x ``b_low``-``b_high`` in CIELAB: natural skin under neutral light.
+
+    The value is how far (Lab units) the face's mean a*, b* lies outside the box, 0 inside.
+    """
+    light = ctx.lighting
+    if ctx.face is None or light is None:
+        return _missing(ctx, s)
+    a, b = light.lab_a, light.lab_b
+    p = s.params
+    da = min(a - p["a_low"], 0.0) or max(a - p["a_high"], 0.0)
+    db = min(b - p["b_low"], 0.0) or max(b - p["b_high"], 0.0)
+    value = math.hypot(da, db)
+    if abs(db) >= abs(da):
+        text = ("Light is very warm: use daylight or a neutral white light" if db > 0 else
+                "Light is very cold: use daylight or a warmer white light")
+    else:
+        text = ("Light is tinted magenta: use daylight or a neutral white light" if da > 0 else
+                "Light is tinted green: use daylight or a neutral white light")
+    return graded(s, value, text)
+
+
+def check_sharpness(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Band ``min``: Laplacian variance on the eye band at a fixed inter-eye scale. Blur while moving is
+    motion ("Hold still"); blur while still is focus."""
+    light = ctx.lighting
+    if ctx.face is None or light is None:
+        return _missing(ctx, s)
+    moving_limit = ctx.profile.check("motion").band.high
+    moving = moving_limit is not None and ctx.face.motion_ied_per_s > moving_limit
+    text = "Hold still" if moving else "Camera is out of focus: wait for it to refocus, or clean the lens"
+    return graded(s, light.sharpness, text)
+
+
+def check_background(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Band ``max_busyness``: background gradient energy (needs the matte). Passes whenever the profile
+    blurs or replaces the background: then a busy background does not show."""
+    light = ctx.lighting
+    if ctx.face is None or light is None:
+        return _missing(ctx, s)
+    value = light.background_busyness
+    if value is None:
+        return unmeasured(s, passed=True)
+    if ctx.profile.background.mode != "keep":
+        return graded(s, value, None, passed=True)
+    return graded(s, value, "Background is busy: stand in front of a plain wall, or turn on blur")

@@ -1,0 +1,151 @@
+"""The live coach: per-frame checks plus the memory that keeps instructions calm.
+
+Rules (from the guidelines), with the profile's ``[timing]``:
+
+- An instruction appears only after its check has failed on consecutive frames for
+  ``instruction_appear_s`` (and on at least two frames, so one bad frame never speaks, whatever the
+  frame rate); it leaves only after the check has passed for ``instruction_disappear_s``.
+- Blinks are never coached: on a frame the analyzer flags as a blink, eyes-open and gaze keep their
+  state instead of counting as failures. A check that could not be measured on a frame (no matte, face
+  lost for a frame) keeps its state too; when the face stays away longer than the appear hold, the
+  other checks forget their history, so a returning person starts fresh.
+- Only the most important active check speaks (the guidelines table order). Its wording (amounts such
+  as "about 20 cm") changes at most once per appear hold, so the text does not flicker.
+- Ready: every check passes for ``ready_hold_s``. A blink, or a check failing on a single frame, does not
+  restart that hold; ``Assessment.all_passed`` still tells whether this very frame passed, so capture
+  picks its best frame among frames that did.
+
+The coach is pure apart from that memory: observations + time in, ``Assessment`` out; no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from realtime.coach.assessment import Assessment, CheckResult
+from realtime.coach.checks import evaluate, measurements
+from realtime.coach.profile import Profile
+from realtime.face.observation import FaceObservation, LightingObservation
+from realtime.face.pose import DEFAULT_FOV_DEG
+
+BLINK_SKIPPED = ("eyes_open", "gaze")  # meaningless while the eyes are shut
+MIN_FAIL_FRAMES = 2  # an instruction never comes from fewer consecutive failing frames
+
+
+@dataclass
+class _State:
+    """Hysteresis memory for one check."""
+
+    fail_since: float | None = None
+    fail_frames: int = 0
+    pass_since: float | None = None
+    active: bool = False
+    text: str | None = None
+    text_since: float = 0.0
+
+
+class Coach:
+    """Stateful coach for a live session: ``assess`` once per frame with increasing times."""
+
+    def __init__(self, profile: Profile, *, mirrored: bool = True, fov_deg: float = DEFAULT_FOV_DEG) -> None:
+        if not 1.0 <= fov_deg <= 179.0:
+            raise ValueError(f"expected a field of view between 1 and 179 degrees, got {fov_deg}")
+        self._profile = profile
+        self._mirrored = mirrored
+        self._fov_deg = fov_deg
+        self.reset()
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
+
+    @property
+    def mirrored(self) -> bool:
+        return self._mirrored
+
+    def reset(self) -> None:
+        """Forget everything (new person, new session)."""
+        self._states: dict[str, _State] = {name: _State() for name in self._profile.checks}
+        self._last_t: float | None = None
+        self._ready_since: float | None = None
+        self._face_lost_since: float | None = None
+
+    def assess(
+        self,
+        face: FaceObservation | None,
+        lighting: LightingObservation | None,
+        alpha: np.ndarray | None,
+        t_s: float,
+    ) -> Assessment:
+        """Grade one frame taken at ``t_s`` seconds (monotonic, never decreasing)."""
+        if self._last_t is not None and t_s < self._last_t:
+            raise ValueError(f"expected a time at or after {self._last_t:.3f} s, got {t_s:.3f} s")
+        self._last_t = t_s
+        timing = self._profile.timing
+        results, framing = evaluate(face, lighting, alpha, self._profile, mirrored=self._mirrored,
+                                    fov_deg=self._fov_deg)
+        if face is None:
+            self._face_lost_since = t_s if self._face_lost_since is None else self._face_lost_since
+            if t_s - self._face_lost_since >= timing.instruction_appear_s:
+                for name in self._states:
+                    if name != "face_found":
+                        self._states[name] = _State()
+        else:
+            self._face_lost_since = None
+
+        skipped = {name for name, r in results.items() if self._skipped(name, r, face)}
+        for name, result in results.items():
+            if name not in skipped:
+                self._update(self._states[name], result, t_s)
+
+        speaker = next((n for n, s in self._states.items() if s.active and s.text), None)
+        all_passed = all(r.passed for r in results.values())
+        settled_fail = any(
+            not r.passed and (n not in skipped) and self._states[n].fail_frames >= MIN_FAIL_FRAMES
+            for n, r in results.items()
+        )
+        if face is None or settled_fail:
+            self._ready_since = None
+        elif all_passed and self._ready_since is None:
+            self._ready_since = t_s
+        ready = self._ready_since is not None and t_s - self._ready_since >= timing.ready_hold_s
+        return Assessment(
+            checks=results,
+            instruction=self._states[speaker].text if speaker else None,
+            instruction_check=speaker,
+            ready=ready,
+            all_passed=all_passed,
+            crop=framing.crop if framing else None,
+            eye_line_y=framing.eye_line_y if framing else None,
+            info=measurements(face, lighting, framing, self._fov_deg),
+        )
+
+    # -- internals -------------------------------------------------------------------------------
+    @staticmethod
+    def _skipped(name: str, result: CheckResult, face: FaceObservation | None) -> bool:
+        if face is None:
+            return name != "face_found"
+        if face.blinking and name in BLINK_SKIPPED:
+            return True
+        return not result.measured
+
+    def _update(self, state: _State, result: CheckResult, t: float) -> None:
+        timing = self._profile.timing
+        if result.passed:
+            state.fail_since, state.fail_frames = None, 0
+            state.pass_since = t if state.pass_since is None else state.pass_since
+            if state.active and t - state.pass_since >= timing.instruction_disappear_s:
+                state.active, state.text = False, None
+            return
+        state.pass_since = None
+        state.fail_since = t if state.fail_since is None else state.fail_since
+        state.fail_frames += 1
+        if (not state.active and state.fail_frames >= MIN_FAIL_FRAMES
+                and t - state.fail_since >= timing.instruction_appear_s):
+            state.active = True
+        if state.active and result.instruction:
+            if state.text is None or (result.instruction != state.text
+                                      and t - state.text_since >= timing.instruction_appear_s):
+                state.text, state.text_since = result.instruction, t

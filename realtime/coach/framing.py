@@ -1,0 +1,206 @@
+"""Framing: where the profile's crop goes, and how far the person is from fitting it.
+
+Crop policy (what head size, eye line, headroom and centring mean):
+
+1. The *ideal* crop is built around the face: its height makes the head size (eye-to-chin T / crop
+   height) hit the middle of the profile's band, its top puts the eye midpoint at the middle of the
+   eye-line band (moved, within the eye-line band, to bring the headroom into its band when the head's
+   proportions allow), and it is centred on the eye midpoint horizontally.
+2. Its height is then limited: never above what fits in the frame at the profile's aspect (the person is
+   too close: the head gets too big in the largest crop => "move back"), and never below
+   ``crop.min_height_fraction`` of the frame height (the person is too far: a crop that small would be
+   low-resolution, so the head gets too small in the smallest allowed crop => "move closer").
+3. The crop is then shifted, not resized, to lie inside the frame. A person off to a side or too high or
+   low in the frame cannot be centred by the crop, so centring, eye line and headroom go out of band and
+   say which way to move or aim the camera.
+
+The checks measure the person inside that crop, so a photo or frame where the ideal crop fits passes
+every framing check, and each failure names the one physical change that fixes it.
+
+Crown: the topmost matte pixel above the forehead in a column band at the middle of the face (the run
+of person rows that reaches down to the forehead, so a lamp above the head does not count); without a
+matte, or when the matte has no person at the forehead, the forehead landmark raised by
+``CROWN_FALLBACK_T`` of T. Shoulders: in matte rows from the chin to the crop bottom, twice the smaller
+of the person's left and right extents from the face centre, over the face width; a value near 1 means
+the body is no wider than the face on at least one side (shoulders out of the crop, or turned away).
+
+Coordinates are frame pixels, unmirrored, y down. A matte at another resolution is scaled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from realtime.coach.profile import Band, Profile
+from realtime.face.observation import FaceObservation
+
+CROWN_FALLBACK_T = 0.4  # crown above the forehead landmark, in T, when there is no usable matte
+CROWN_MAX_ABOVE_FOREHEAD_T = 1.5  # matte crowns higher than this are clipped (raised hands, hats)
+CROWN_COLUMNS = 0.5  # share of the face width, centred, searched for the crown in the matte
+MATTE_ON = 0.5  # alpha above this counts as person
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Framing:
+    """The crop for one frame and the framing measurements inside it."""
+
+    crop: Box  # x0, y0, x1, y1 in frame pixels, inside the frame
+    ideal_crop: tuple[float, float, float, float]  # before limiting and shifting (may leave the frame)
+    head_size: float  # T / crop height
+    eye_line: float  # (eye-mid y - crop top) / crop height
+    headroom: float  # (crown y - crop top) / crop height; < 0 when the crown is cut off
+    centring: float  # (eye-mid x - crop centre x) / IED, + = eyes right of centre in the image
+    crown_y: float
+    crown_from_matte: bool
+    eye_line_y: float  # frame y where the eyes belong in this crop (the preview's guide line)
+    shoulders: float | None  # symmetric person width below the chin / face width; None without matte
+    limited: str | None  # "frame" (ideal crop too big for the frame), "minimum" (too small), or None
+
+
+def _mid(band: Band) -> float:
+    if band.low is not None and band.high is not None:
+        return (band.low + band.high) / 2.0
+    return band.low if band.low is not None else (band.high or 0.0)
+
+
+def find_crown(face: FaceObservation, alpha: np.ndarray | None) -> tuple[float, bool]:
+    """Crown y (top of the head with hair) from the matte, else from landmarks; and whether the matte gave it."""
+    t = face.eye_to_chin_px
+    fallback = face.forehead[1] - CROWN_FALLBACK_T * t
+    if alpha is None:
+        return fallback, False
+    w, h = face.image_size
+    ah, aw = alpha.shape[:2]
+    sx, sy = aw / w, ah / h
+    x0, _, x1, _ = face.face_box
+    cx, half = (x0 + x1) / 2.0, (x1 - x0) * CROWN_COLUMNS / 2.0
+    c0, c1 = int(max((cx - half) * sx, 0)), int(min((cx + half) * sx + 1, aw))
+    fy = int(min(max(face.forehead[1] * sy, 0), ah))
+    if c1 <= c0 or fy <= 0:
+        return fallback, False
+    rows = (alpha[:fy, c0:c1] > MATTE_ON).any(axis=1)
+    if not rows[-1]:
+        return fallback, False  # no person at the forehead: the matte missed the head
+    gaps = np.flatnonzero(~rows)
+    top = (gaps[-1] + 1 if gaps.size else 0) / sy
+    return max(top, face.forehead[1] - CROWN_MAX_ABOVE_FOREHEAD_T * t), True
+
+
+def measure_shoulders(face: FaceObservation, alpha: np.ndarray, bottom_y: float) -> float:
+    """Symmetric person width in matte rows from the chin to ``bottom_y``, over the face width (0 if none)."""
+    w, h = face.image_size
+    ah, aw = alpha.shape[:2]
+    sx, sy = aw / w, ah / h
+    r0 = int(max(face.chin[1] * sy, 0))
+    r1 = int(min(bottom_y * sy, ah))
+    if r1 <= r0:
+        return 0.0
+    person = alpha[r0:r1] > MATTE_ON
+    has = person.any(axis=1)
+    if not has.any():
+        return 0.0
+    person = person[has]
+    left = np.argmax(person, axis=1)
+    right = aw - 1 - np.argmax(person[:, ::-1], axis=1)
+    x0, _, x1, _ = face.face_box
+    cx = (x0 + x1) / 2.0 * sx
+    face_w = max((x1 - x0) * sx, 1.0)
+    half = np.minimum(cx - left, right + 1 - cx)
+    return float(max(half.max(), 0.0) * 2.0 / face_w)
+
+
+def place_crop(
+    face: FaceObservation,
+    crown_y: float,
+    aspect_ratio: float,
+    head_size: float,
+    eye_line: Band,
+    headroom: Band,
+    min_height_fraction: float,
+) -> tuple[tuple[float, float, float, float], Box, str | None]:
+    """The ideal crop (float, may leave the frame), the crop limited and shifted into the frame, and why
+    it was limited ("frame", "minimum" or None). See the module docstring for the policy."""
+    fw, fh = face.image_size
+    ex, ey = face.eye_mid
+    ideal_h = face.eye_to_chin_px / head_size
+    target_eye = _mid(eye_line)
+    top = _vertical(ey, crown_y, ideal_h, target_eye, eye_line, headroom)
+    ideal_w = ideal_h * aspect_ratio
+    ideal = (ex - ideal_w / 2.0, top, ex + ideal_w / 2.0, top + ideal_h)
+
+    max_h = min(float(fh), fw / aspect_ratio)
+    min_h = min(min_height_fraction * fh, max_h)
+    limited: str | None = None
+    height = ideal_h
+    if height > max_h:
+        height, limited = max_h, "frame"
+    elif height < min_h:
+        height, limited = min_h, "minimum"
+    width = height * aspect_ratio
+    top = _vertical(ey, crown_y, height, target_eye, eye_line, headroom)
+    left = ex - width / 2.0
+    left = min(max(left, 0.0), fw - width)
+    top = min(max(top, 0.0), fh - height)
+    x0, y0 = int(round(left)), int(round(top))
+    x1, y1 = min(int(round(left + width)), fw), min(int(round(top + height)), fh)
+    return ideal, (x0, y0, x1, y1), limited
+
+
+def _vertical(ey: float, crown_y: float, height: float, target_eye: float, eye_line: Band,
+              headroom: Band) -> float:
+    """Crop top that puts the eyes at ``target_eye``, moved within the eye-line band toward the headroom band."""
+    top = ey - target_eye * height
+    lo_eye = ey - (eye_line.high if eye_line.high is not None else target_eye) * height
+    hi_eye = ey - (eye_line.low if eye_line.low is not None else target_eye) * height
+    lo_room = crown_y - (headroom.high if headroom.high is not None else 1.0) * height
+    hi_room = crown_y - (headroom.low if headroom.low is not None else 0.0) * height
+    lo, hi = max(lo_eye, lo_room), min(hi_eye, hi_room)
+    if lo <= hi:
+        top = min(max(top, lo), hi)
+    return top
+
+
+def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Profile) -> Framing:
+    """The profile's crop for this face and the framing measurements inside it."""
+    crown_y, from_matte = find_crown(face, alpha)
+    eye_band = profile.check("eye_line").band
+    ideal, crop, limited = place_crop(
+        face, crown_y, profile.crop.aspect_ratio, _mid(profile.check("head_size").band), eye_band,
+        profile.check("headroom").band, profile.crop.min_height_fraction,
+    )
+    x0, y0, x1, y1 = crop
+    height = max(float(y1 - y0), 1.0)
+    ex, ey = face.eye_mid
+    shoulders = measure_shoulders(face, alpha, float(y1)) if alpha is not None else None
+    return Framing(
+        crop=crop,
+        ideal_crop=ideal,
+        head_size=face.eye_to_chin_px / height,
+        eye_line=(ey - y0) / height,
+        headroom=(crown_y - y0) / height,
+        centring=(ex - (x0 + x1) / 2.0) / max(face.inter_eye_px, 1e-6),
+        crown_y=crown_y,
+        crown_from_matte=from_matte,
+        eye_line_y=y0 + _mid(eye_band) * height,
+        shoulders=shoulders,
+        limited=limited,
+    )
+
+
+def id_crop(face: FaceObservation, crown_y: float, profile: Profile) -> Box:
+    """The ID photo crop (``crop.id_size_mm``): chin to crown is the middle of ``crop.id_head_fraction`` of
+    its height, the head centred horizontally, the crown a little below the top. Shifted into the frame."""
+    fw, fh = face.image_size
+    head = max(face.chin[1] - crown_y, 1.0)
+    share = sum(profile.crop.id_head_fraction) / 2.0
+    width_mm, height_mm = profile.crop.id_size_mm
+    height = min(head / share, float(fh), fw * height_mm / width_mm)
+    width = height * width_mm / height_mm
+    top = crown_y - (1.0 - share) * 0.45 * height
+    left = face.eye_mid[0] - width / 2.0
+    left, top = min(max(left, 0.0), fw - width), min(max(top, 0.0), fh - height)
+    return int(round(left)), int(round(top)), min(int(round(left + width)), fw), min(int(round(top + height)), fh)
