@@ -54,7 +54,10 @@ def main() -> None:
                 total_ms.append((end - start) * 1e3)
     for name, values in (("analyze", analyze_ms), ("lighting", lighting_ms), ("total", total_ms)):
         v = np.array(values)
-        print(f"{name:9s} median {np.median(v):5.2f} ms  p90 {np.percentile(v, 90):5.2f} ms  max {v.max():6.2f} ms")
+        print(
+            f"{name:9s} median {np.median(v):5.2f} ms  mean {v.mean():5.2f} ms  "
+            f"p90 {np.percentile(v, 90):5.2f} ms  max {v.max():6.2f} ms"
+        )
 
 
 if __name__ == "__main__":

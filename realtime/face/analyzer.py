@@ -17,7 +17,7 @@ instead of the ~0.2 IED/s of raw per-landmark jitter.
 
 Tracking mode (live video): one detection pass (whole frame or one tile, see ``detection``) runs every
 ``detect_every`` frames, and every pass runs when the face is lost, so the face count can lag by a few
-frames (6 at 16:9 with the default); the coach's hold time covers it. Static mode
+frames (9 at 16:9 with the default, 0.3 s at 30 fps); the coach's hold time covers it. Static mode
 (photos): everything runs on every call and nothing is carried between calls (no motion, no baseline).
 """
 
@@ -108,7 +108,7 @@ class FaceAnalyzer:
         static_images: bool = False,
         max_faces: int = 4,
         field_of_view_deg: float = DEFAULT_FOV_DEG,
-        detect_every: int = 2,
+        detect_every: int = 3,
     ) -> None:
         if max_faces < 1:
             raise ValueError(f"expected max_faces >= 1, got {max_faces}")

@@ -22,9 +22,18 @@ MIN_CONFIDENCE = 0.65  # small patches and logos score up to ~0.62 on the test p
 TILE_OVERLAP = 0.2  # neighbouring tiles overlap by at least this share of their side
 LIVE_TILE = 1.0  # tile side / shorter frame side, live video
 PHOTO_TILE = 0.6  # tile side / shorter frame side, photos (finer, slower)
-MAX_INPUT_SIDE = 640  # passes are shrunk to at most this (the detector sees 192 px anyway)
+MAX_INPUT_SIDE = 400  # passes are halved until at most this (the detector sees 192 px anyway)
 _SAME_FACE_IOU = 0.3
 _SAME_FACE_GROW = 0.3
+
+
+def halve_until(image: np.ndarray, max_side: int) -> np.ndarray:
+    """Halve (2x2 averaging) until the longer side is at most ``max_side``: OpenCV's exact-half area
+    resize is ~15x faster than an arbitrary-factor one, and averaging keeps small detail honest."""
+    while max(image.shape[:2]) > max_side and min(image.shape[:2]) >= 2:
+        h, w = image.shape[:2]
+        image = cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return image
 
 
 def area(box: Box) -> float:
@@ -100,9 +109,7 @@ class FaceCounter:
         x0, y0 = (0, 0) if region is None else region[:2]
         sub = image_bgr if region is None else image_bgr[y0 : y0 + region[2], x0 : x0 + region[2]]
         h, w = sub.shape[:2]
-        scale = min(1.0, MAX_INPUT_SIDE / max(h, w))
-        if scale < 1.0:
-            sub = cv2.resize(sub, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        sub = halve_until(sub, MAX_INPUT_SIDE)
         result = self._detector.process(cv2.cvtColor(sub, cv2.COLOR_BGR2RGB))
         found: list[Box] = []
         for det in result.detections or []:

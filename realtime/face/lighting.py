@@ -26,7 +26,8 @@ Measures (``LightingObservation`` fields):
   as they hold less detail). It grows with contrast squared, so compare it within
   similar lighting.
 - background_busyness: mean Sobel gradient magnitude (gray 0..1) of the background, matte < 0.5 eroded
-  away from the person's outline, on the frame shrunk to ``BACKGROUND_WIDTH`` pixels wide; a plain wall
+  away from the person's outline, on the frame shrunk to ``BACKGROUND_WIDTH`` pixels wide (so it reads
+  the same at 720p and 1080p); a plain wall
   reads about 0.00-0.02. None without a matte.
 """
 
@@ -39,6 +40,7 @@ import numpy as np
 
 from realtime.face import landmarks as lm
 from realtime.face.canonical import canonical_face
+from realtime.face.detection import halve_until
 from realtime.face.observation import FaceObservation, LightingObservation
 from realtime.face.pose import rotation_from_euler
 
@@ -137,10 +139,11 @@ def _sharpness(image: np.ndarray, face: FaceObservation) -> float:
 
 
 def _background(image: np.ndarray, alpha: np.ndarray, exposure: float) -> tuple[float | None, float | None]:
-    h, w = image.shape[:2]
-    size = (BACKGROUND_WIDTH, max(int(round(h * BACKGROUND_WIDTH / w)), 1)) if w > BACKGROUND_WIDTH else (w, h)
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if size != (w, h) else image
-    small_alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA) if size != (w, h) else alpha
+    small = halve_until(image, 2 * BACKGROUND_WIDTH)  # cheap exact halvings first, then one small resize
+    if small.shape[1] > BACKGROUND_WIDTH:
+        height = max(int(round(small.shape[0] * BACKGROUND_WIDTH / small.shape[1])), 1)
+        small = cv2.resize(small, (BACKGROUND_WIDTH, height), interpolation=cv2.INTER_AREA)
+    small_alpha = cv2.resize(alpha, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
     background = small_alpha < 0.5
     if not background.any():
         return None, None
