@@ -49,7 +49,10 @@ class _State:
 class Coach:
     """Stateful coach for a live session: ``assess`` once per frame with increasing times."""
 
-    def __init__(self, profile: Profile, *, mirrored: bool = True, fov_deg: float = DEFAULT_FOV_DEG) -> None:
+    def __init__(self, profile: Profile, *, mirrored: bool = True, fov_deg: float | None = None) -> None:
+        """``fov_deg``: the camera's horizontal field of view for distance estimates; by default the
+        profile's ``camera.fov_deg`` (from calibration), else the face analyzer's default."""
+        fov_deg = fov_deg if fov_deg is not None else (profile.camera_fov_deg or DEFAULT_FOV_DEG)
         if not 1.0 <= fov_deg <= 179.0:
             raise ValueError(f"expected a field of view between 1 and 179 degrees, got {fov_deg}")
         self._profile = profile

@@ -40,6 +40,7 @@ CROWN_FALLBACK_T = 0.4  # crown above the forehead landmark, in T, when there is
 CROWN_MAX_ABOVE_FOREHEAD_T = 1.5  # matte crowns higher than this are clipped (raised hands, hats)
 CROWN_COLUMNS = 0.5  # share of the face width, centred, searched for the crown in the matte
 MATTE_ON = 0.5  # alpha above this counts as person
+BAND_INSET = 0.01  # placing the crop top, keep this far (share of crop height) inside the bands
 
 Box = tuple[int, int, int, int]
 
@@ -159,6 +160,9 @@ def _vertical(ey: float, crown_y: float, height: float, target_eye: float, eye_l
     lo_room = crown_y - (headroom.high if headroom.high is not None else 1.0) * height
     hi_room = crown_y - (headroom.low if headroom.low is not None else 0.0) * height
     lo, hi = max(lo_eye, lo_room), min(hi_eye, hi_room)
+    margin = BAND_INSET * height  # stay off the band edges, so pixel rounding cannot tip a check over
+    if lo + 2 * margin <= hi:
+        lo, hi = lo + margin, hi - margin
     if lo <= hi:
         top = min(max(top, lo), hi)
     return top

@@ -13,7 +13,7 @@ import difflib
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -132,6 +132,14 @@ class Profile:
     relight_strength: float
     retouch_enabled: bool
     retouch_strength: float
+    # The optional [camera] table (written by booth calibration), as written.
+    camera: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def camera_fov_deg(self) -> float | None:
+        """The camera's horizontal field of view when calibration recorded it."""
+        fov = self.camera.get("fov_deg")
+        return float(fov) if fov is not None else None
 
     def check(self, name: str) -> CheckSettings:
         return self.checks[name]
@@ -381,6 +389,7 @@ def _build(flat: dict[str, Any], origin: dict[str, tuple[str, int | None]], last
         relight_strength=float(flat["relight.strength"]),
         retouch_enabled=bool(flat["retouch.enabled"]),
         retouch_strength=float(flat["retouch.strength"]),
+        camera=MappingProxyType({k.split(".", 1)[1]: v for k, v in flat.items() if k.startswith("camera.")}),
     )
 
 

@@ -139,8 +139,34 @@ SECTION_KEYS: dict[str, dict[str, Spec]] = {
         "blur_strength": Num(0.0, 1.0),
     },
     "relight": {"strength": Num(0.0, 1.0)},
+    # What booth calibration (calibration/booth_profile.py) learned about the camera; every key optional.
+    # The coach uses fov_deg for distance estimates ("move about 20 cm closer").
+    "camera": {
+        "device": Text("a camera: an index like 0 or a path like /dev/video0"),
+        "width": Num(16.0, 16384.0),
+        "height": Num(16.0, 16384.0),
+        "fps": Num(0.0, 1000.0),
+        "fps_reported": Num(0.0, 1000.0),
+        "fourcc": Text("a FourCC such as MJPG"),
+        "fov_deg": Num(1.0, 170.0),
+        "fov_source": Text("where the field of view came from"),
+        "background_plate": Text("a PNG path, relative to the profile"),
+        "interval_ms": Num(0.0, 10000.0),
+        "interval_jitter_ms": Num(0.0, 10000.0),
+        "latency_ms": Num(0.0, 10000.0),
+        "modes": Text("modes the camera delivers, e.g. \"1280x720@30, 640x480@30\""),
+        "unlocked": Text("controls that could not be locked, comma-separated"),
+        "auto_exposure": Num(0.0, 3.0),
+        "exposure": Num(-100000.0, 100000.0),
+        "auto_wb": Num(0.0, 1.0),
+        "wb_temperature": Num(0.0, 20000.0),
+        "autofocus": Num(0.0, 1.0),
+        "focus": Num(-100000.0, 100000.0),
+    },
     "retouch": {"enabled": Flag(), "strength": Num(0.0, 1.0)},
 }
 
 # Keys that may be left out of a complete profile.
-OPTIONAL_KEYS: frozenset[str] = frozenset({"name", "description", "extends", "background.colour"})
+OPTIONAL_KEYS: frozenset[str] = frozenset(
+    {"name", "description", "extends", "background.colour"} | {f"camera.{key}" for key in SECTION_KEYS["camera"]}
+)
