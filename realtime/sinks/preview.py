@@ -1,0 +1,258 @@
+"""The live preview window: the processed frame as a mirror, with the coach's guides, and the keys.
+
+The sink runs on the loop's thread (HighGUI wants one thread): each ``send`` draws the overlay on a
+fixed-size canvas (:func:`realtime.sinks.overlay.render_overlay`, a copy: the frame stays untouched for
+the virtual camera and the capture), shows it, pumps the window's events and handles the key pressed.
+Keys change the shared pipeline through :class:`PreviewControls` so the window, the capture and the
+virtual camera keep showing the same processing. ``q``, Esc or closing the window set the stop event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from realtime.frame import FrameResult
+from realtime.sinks.overlay import CANVAS_SIZE, OverlayView, render_overlay
+from realtime.sinks.window import KEY_ESC
+
+log = logging.getLogger(__name__)
+
+FLASH_S = 0.35  # the white flash after a capture fades over this time
+MESSAGE_S = 1.8  # how long a toast ("Background: blur") stays
+FPS_SMOOTHING = 0.1  # exponential moving average of the frame interval
+DEFAULT_PROFILES = ("professional", "id", "actor")
+THUMB_HEIGHT = 240
+
+
+class Display(Protocol):
+    """What the sink needs of a window (a :class:`~realtime.sinks.window.Window`, or a test double)."""
+
+    def show(self, image: np.ndarray) -> int | None: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class LastCapture:
+    """What the preview shows of a capture: its picture (the thumbnail) and where it went."""
+
+    image: np.ndarray  # BGR
+    path: str | None = None
+    capture_id: int = 0  # changes with every new capture; the flash starts when it does
+
+
+def thumbnail(image: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
+    """A small copy of a capture (the full-size one is not kept alive by the window)."""
+    h, w = image.shape[:2]
+    return cv2.resize(image, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+
+
+class PreviewControls:
+    """The live settings the keys change. Wraps a :class:`~realtime.pipeline.Pipeline` when there is one.
+
+    Without a pipeline (raw frames, tests) the mirror still works and the other keys say what is missing.
+    """
+
+    def __init__(self, pipeline: Any | None = None, *, profiles: Sequence[str] = DEFAULT_PROFILES,
+                 mirrored: bool = True) -> None:
+        self.pipeline = pipeline
+        self.profiles = tuple(profiles)
+        self.mirrored = mirrored
+        self._has_engine = pipeline is not None and getattr(pipeline, "engine", None) is not None
+        if pipeline is not None:
+            self._call("set_mirrored", mirrored)
+
+    def _call(self, method: str, *args: Any) -> Any:
+        fn = getattr(self.pipeline, method, None)
+        return fn(*args) if fn is not None else None
+
+    def toggle_mirror(self) -> str:
+        self.mirrored = not self.mirrored
+        if self.pipeline is not None:
+            self._call("set_mirrored", self.mirrored)
+        return f"mirror {'on' if self.mirrored else 'off'}"
+
+    def next_background(self) -> str:
+        if not self._has_engine:
+            return "background: no engine running"
+        return f"background {self.pipeline.next_background()}"
+
+    def toggle_relight(self) -> str:
+        if not self._has_engine:
+            return "relight: no engine running"
+        on = not bool(self.pipeline.relight)
+        self.pipeline.set_relight(on)
+        return f"relight {'on' if on else 'off'}"
+
+    def next_profile(self) -> str:
+        current = self.profile
+        if self.pipeline is None:
+            return "profile: no coach running"
+        index = self.profiles.index(current) if current in self.profiles else -1
+        name = self.profiles[(index + 1) % len(self.profiles)]
+        self.pipeline.set_profile(name)
+        return f"profile {name}"
+
+    @property
+    def profile(self) -> str | None:
+        if self.pipeline is None:
+            return None
+        try:
+            profile = self.pipeline.profile
+        except AttributeError:
+            return None
+        return str(getattr(profile, "name", profile))
+
+    def status(self) -> tuple[str, ...]:
+        words = [f"mirror {'on' if self.mirrored else 'off'}"]
+        if self._has_engine:
+            words += [f"bg {self.pipeline.background}", f"relight {'on' if self.pipeline.relight else 'off'}"]
+        if self.profile:
+            words.append(self.profile)
+        return tuple(words)
+
+
+class PreviewSink:
+    """Shows every frame in a window with the overlay; handles the keys; sets ``stop`` to quit.
+
+    ``trigger_capture`` is called on space (the capture stage's manual trigger); ``last_capture`` is
+    polled each frame for the newest :class:`LastCapture` (a new ``capture_id`` flashes and updates the
+    thumbnail). ``report`` hears each state change in words ("mirror off"): the command prints them.
+    """
+
+    name = "preview"
+
+    def __init__(
+        self,
+        display: Display,
+        *,
+        stop: threading.Event,
+        controls: PreviewControls | None = None,
+        trigger_capture: Callable[[], object] | None = None,
+        last_capture: Callable[[], LastCapture | None] | None = None,
+        report: Callable[[str], None] | None = None,
+        size: tuple[int, int] = CANVAS_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.display = display
+        self.stop = stop
+        self.controls = controls or PreviewControls()
+        self.trigger_capture = trigger_capture
+        self.last_capture = last_capture
+        self.report = report or (lambda text: log.info("preview: %s", text))
+        self.size = size
+        self.clock = clock
+        self.show_help = False
+        self.frames_shown = 0
+        self._last_frame: FrameResult | None = None
+        self._last_grab: float | None = None
+        self._interval: float | None = None
+        self._capture_id: int | None = None
+        self._thumbnail: np.ndarray | None = None
+        self._flash_at = -1e9
+        self._message: str | None = None
+        self._message_at = -1e9
+
+    # --- loop hooks ------------------------------------------------------------------------------------
+    def send(self, frame: FrameResult) -> None:
+        self._track_rate(frame.grab_time)
+        self._last_frame = frame
+        self._poll_capture()
+        self._show(render_overlay(frame.output, frame.assessment, self.view(frame), self.size))
+
+    def idle(self, source_state: str) -> None:
+        """No frame came: keep the window alive and say so over the last frame."""
+        text = "Camera lost, reconnecting" if source_state in ("reconnecting", "lost") else "Waiting for frames"
+        if self._last_frame is not None:
+            view = self.view(self._last_frame, idle_message=text)
+            image = render_overlay(self._last_frame.output, None, view, self.size)
+        else:
+            blank = np.zeros((self.size[1], self.size[0], 3), np.uint8)
+            image = render_overlay(blank, None, OverlayView(idle_message=text, show_checklist=False), self.size)
+        self._show(image)
+
+    # --- state -------------------------------------------------------------------------------------------
+    def view(self, frame: FrameResult, idle_message: str | None = None) -> OverlayView:
+        now = self.clock()
+        flash = max(0.0, 1.0 - (now - self._flash_at) / FLASH_S)
+        message = self._message if now - self._message_at < MESSAGE_S else None
+        fps = 1.0 / self._interval if self._interval else None
+        return OverlayView(
+            mirrored=self.controls.mirrored,
+            fps=fps,
+            latency_ms=frame.timings_ms.get("end_to_end"),
+            status=self.controls.status(),
+            show_help=self.show_help,
+            flash=flash,
+            thumbnail=self._thumbnail,
+            message=message,
+            idle_message=idle_message,
+        )
+
+    def _track_rate(self, grab_time: float) -> None:
+        if self._last_grab is not None and grab_time > self._last_grab:
+            dt = grab_time - self._last_grab
+            self._interval = dt if self._interval is None else (
+                (1 - FPS_SMOOTHING) * self._interval + FPS_SMOOTHING * dt)
+        self._last_grab = grab_time
+
+    def _poll_capture(self) -> None:
+        if self.last_capture is None:
+            return
+        capture = self.last_capture()
+        if capture is None or capture.capture_id == self._capture_id:
+            return
+        self._capture_id = capture.capture_id
+        self._thumbnail = thumbnail(capture.image)
+        self._flash_at = self.clock()
+        self.say(f"saved {capture.path}" if capture.path else "photo taken")
+
+    def say(self, text: str) -> None:
+        """Report a state change and show it briefly as a toast."""
+        self._message, self._message_at = text, self.clock()
+        self.report(text)
+
+    # --- window and keys --------------------------------------------------------------------------------
+    def _show(self, image: np.ndarray) -> None:
+        key = self.display.show(image)
+        self.frames_shown += 1
+        if key is not None:
+            self.handle_key(key)
+        if self.display.closed and not self.stop.is_set():
+            self.report("window closed")
+            self.stop.set()
+
+    def handle_key(self, key: int) -> None:
+        char = chr(key).lower() if 0 <= key < 256 else ""
+        if key == KEY_ESC or char == "q":
+            self.report("quit")
+            self.stop.set()
+        elif char == " ":
+            self.capture()
+        elif char == "b":
+            self.say(self.controls.next_background())
+        elif char == "r":
+            self.say(self.controls.toggle_relight())
+        elif char == "m":
+            self.say(self.controls.toggle_mirror())
+        elif char == "p":
+            self.say(self.controls.next_profile())
+        elif char == "h":
+            self.show_help = not self.show_help
+            self.report(f"help {'on' if self.show_help else 'off'}")
+
+    def capture(self) -> None:
+        if self.trigger_capture is None:
+            self.say("capture is not available here: use `headshot capture`")
+            return
+        self.trigger_capture()
+        self.say("capture requested")
