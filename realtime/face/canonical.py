@@ -19,6 +19,20 @@ from realtime.errors import EngineError
 
 DATA = Path(__file__).with_name("data") / "canonical_face.npz"
 
+# The mesh-derived model's "forehead-to-chin line upright" is not how people hold a level head: the
+# forehead slopes back, so a level, camera-facing face read about -8 degrees (chin down). The model is
+# turned about its X axis by this angle so that a level reference headshot (NASA's portrait in
+# skimage.data.astronaut(), taken to professional headshot standards) reads pitch 0. Real labelled
+# photos should refine it.
+REFERENCE_PITCH_DEG = 7.8
+
+
+def _turn_about_x(points: np.ndarray, degrees: float) -> np.ndarray:
+    angle = np.radians(degrees)
+    c, s = np.cos(angle), np.sin(angle)
+    rotation = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+    return points @ rotation.T
+
 
 @dataclass(frozen=True)
 class CanonicalFace:
@@ -36,8 +50,8 @@ def canonical_face() -> CanonicalFace:
     try:
         with np.load(DATA) as data:
             face = CanonicalFace(
-                vertices=data["vertices"].astype(np.float64),
-                normals=data["normals"].astype(np.float64),
+                vertices=_turn_about_x(data["vertices"].astype(np.float64), REFERENCE_PITCH_DEG),
+                normals=_turn_about_x(data["normals"].astype(np.float64), REFERENCE_PITCH_DEG),
                 mirror=data["mirror"].astype(np.int64),
             )
     except (OSError, KeyError, ValueError) as exc:
