@@ -1,0 +1,252 @@
+"""The capture stage: watches the coach's verdicts, picks the best frame, writes the capture folder.
+
+Auto capture (``auto=True``): when a frame comes with ``Assessment.ready`` (every check passed for the
+profile's ``ready_hold_s``), a window of ``best_frame_window_s`` opens. Frames inside it that pass
+every check on their own (``all_passed``) are the candidates; when the window closes the best by
+:func:`realtime.capture.ready.rank` is saved (never a blink, motion or a blurred frame). If the person
+stops passing for longer than ``READY_GRACE_S`` (longer than a blink), the window is dropped and the
+stage waits for *ready* again; a window whose candidates were all rejected is dropped the same way.
+
+Manual capture: :meth:`CaptureStage.trigger` (the preview's space key, the booth button; safe from any
+thread) makes the next frame pick the best of the last ``MANUAL_WINDOW_S`` of frames with a face, even
+if not every check passes (a rejected blink or blur is used only when nothing else is there).
+
+Writing happens in the loop's thread when a capture is chosen (a capture is a one-off; the short stall
+is the shutter moment). On a write error the :class:`Capture` stays in :attr:`pending` and the
+:class:`~realtime.errors.SinkError` propagates; :meth:`write` retries, e.g. into another folder.
+
+Time limit: with ``max_seconds``, a frame whose source time is that far past the first frame without
+a capture sets :attr:`timed_out` and stops the loop; :attr:`log` says which check failed most.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realtime.capture.crops import SCREEN_DPI, CropPlan, plan_crops, render_crop
+from realtime.capture.ready import DEFAULT_BYTE_CAP, Candidate, CandidateRing, Scored, ScoreLimits, best
+from realtime.capture.report import SessionLog, build_report
+from realtime.capture.retouch import retouch_skin
+from realtime.capture.writer import encode_jpeg, encode_png, write_folder
+from realtime.errors import SinkError
+from realtime.frame import FrameResult
+
+READY_GRACE_S = 0.5  # a window survives not-passing stretches this short (a blink, one bad frame)
+MANUAL_WINDOW_S = 1.5  # a manual trigger picks from this much of the newest footage
+_ids = count(1)
+
+
+@dataclass
+class Capture:
+    """A chosen frame and everything needed to write it, held in memory until written."""
+
+    chosen: Scored
+    trigger: str  # "auto" or "manual"
+    window: dict[str, Any]
+    capture_id: int = field(default_factory=lambda: next(_ids))
+    folder: Path | None = None
+    report: dict[str, Any] | None = None
+    crops: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def candidate(self) -> Candidate:
+        return self.chosen.candidate
+
+
+@dataclass(frozen=True)
+class CaptureOutcome:
+    """What the preview and booth show of the newest capture (same fields as the preview's LastCapture)."""
+
+    image: np.ndarray  # the profile-aspect crop (BGR), for the thumbnail
+    path: str | None
+    capture_id: int
+    report: dict[str, Any]
+
+
+class CaptureStage:
+    """Loop stage ``capture``: auto and manual best-frame capture into ``out_dir``."""
+
+    name = "capture"
+
+    def __init__(
+        self,
+        profile: Any,
+        *,
+        out_dir: str | Path | None = None,
+        fps: float = 30.0,
+        auto: bool = True,
+        once: bool = True,
+        max_seconds: float | None = None,
+        stop: threading.Event | None = None,
+        source_info: dict[str, Any] | None = None,
+        max_bytes: int = DEFAULT_BYTE_CAP,
+    ) -> None:
+        self.profile = profile
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.auto = auto
+        self.once = once
+        self.max_seconds = max_seconds
+        self.stop = stop
+        self.source_info = dict(source_info or {})
+        window_s = profile.timing.best_frame_window_s
+        self.ring = CandidateRing.for_window(max(window_s, MANUAL_WINDOW_S), fps, max_bytes)
+        self.log = SessionLog()
+        self.captures: list[Capture] = []
+        self.pending: Capture | None = None
+        self.timed_out = False
+        self.done = False  # an auto capture was taken (with ``once``: no more until :meth:`rearm`)
+        self.message: str | None = None  # the latest thing worth telling the person ("no face", ...)
+        self._trigger = threading.Event()
+        self._window_start: float | None = None
+        self._last_ok: float | None = None
+        self._first_t: float | None = None
+        self._outcome: CaptureOutcome | None = None
+        self._lock = threading.Lock()
+
+    # --- public API ------------------------------------------------------------------------------
+    def trigger(self) -> None:
+        """Take a picture now (best of the last moment). Safe to call from any thread."""
+        self._trigger.set()
+
+    def last_capture(self) -> CaptureOutcome | None:
+        """The newest written capture, for the preview's thumbnail and the booth (None before one)."""
+        with self._lock:
+            return self._outcome
+
+    def rearm(self) -> None:
+        """Allow another auto capture after one was taken (the booth's next person)."""
+        self._window_start = self._last_ok = None
+        self.done = False
+
+    @property
+    def limits(self) -> ScoreLimits:
+        return ScoreLimits.from_profile(self.profile)
+
+    # --- the stage -------------------------------------------------------------------------------
+    def __call__(self, frame: FrameResult) -> None:
+        t = frame.source_time
+        if self._first_t is None:
+            self._first_t = t
+        self.log.add(t, frame.assessment)
+        candidate = Candidate.from_frame(frame)
+        if candidate is not None:
+            self.ring.push(candidate)
+        chosen: Capture | None = None
+        if self._trigger.is_set():
+            self._trigger.clear()
+            chosen = self._manual(t)
+        elif self.auto and not self.done:
+            chosen = self._auto(frame, t)
+        if chosen is not None:
+            self._take(chosen)
+        elif not self.captures and self.max_seconds is not None and t - self._first_t >= self.max_seconds:
+            self.timed_out = True
+            if self.stop is not None:
+                self.stop.set()
+
+    def _auto(self, frame: FrameResult, t: float) -> Capture | None:
+        a = frame.assessment
+        passing = a is not None and frame.face is not None and (a.ready or a.all_passed)
+        if self._window_start is None:
+            if a is not None and a.ready and frame.face is not None:
+                self._window_start = self._last_ok = t
+            return None
+        if passing:
+            self._last_ok = t
+        elif self._last_ok is not None and t - self._last_ok > READY_GRACE_S:
+            self._window_start = self._last_ok = None  # the person moved: wait for ready again
+            return None
+        window_s = self.profile.timing.best_frame_window_s
+        if t - self._window_start < window_s:
+            return None
+        start = self._window_start
+        self._window_start = self._last_ok = None
+        candidates = [c for c in self.ring.since(start) if c.all_passed]
+        pick = best(candidates, self.limits)
+        if pick is None:
+            return None
+        return Capture(pick, "auto", {"start_s": round(start, 4), "end_s": round(t, 4),
+                                      "candidates": len(candidates)})
+
+    def _manual(self, t: float) -> Capture | None:
+        start = t - MANUAL_WINDOW_S
+        candidates = self.ring.since(start)
+        pick = best(candidates, self.limits) or best(candidates, self.limits, strict=False)
+        if pick is None:
+            self.message = "No face in the last moment: nothing captured"
+            return None
+        return Capture(pick, "manual", {"start_s": round(max(start, 0.0), 4), "end_s": round(t, 4),
+                                        "candidates": len(candidates)})
+
+    def _take(self, capture: Capture) -> None:
+        self.captures.append(capture)
+        if capture.trigger == "auto" and self.once:
+            self.done = True
+        self.pending = capture
+        if self.out_dir is not None:
+            self.write(capture)
+        if self.stop is not None and self.once:
+            self.stop.set()
+
+    # --- writing ---------------------------------------------------------------------------------
+    def render(self, capture: Capture) -> dict[str, bytes]:
+        """Encode every file of ``capture`` (in memory, in write order, report last)."""
+        c = capture.candidate
+        profile = self.profile
+        processed = c.processed if c.processed is not None else c.image
+        retouch = {"enabled": bool(profile.retouch_enabled), "strength": float(profile.retouch_strength)}
+        if retouch["enabled"] and retouch["strength"] > 0:
+            processed = retouch_skin(processed, c.face, retouch["strength"])
+        plans: dict[str, CropPlan] = plan_crops(c.face, c.crown_y, profile)
+        capture.crops = {name: render_crop(processed, plan) for name, plan in plans.items()}
+        files: dict[str, bytes] = {
+            "original.png": encode_png(c.image, SCREEN_DPI),
+            "processed.png": encode_png(processed, SCREEN_DPI),
+        }
+        for name, image in capture.crops.items():
+            files[f"{name}.jpg"] = encode_jpeg(image, plans[name].dpi)
+        names = {"original": "original.png", "processed": "processed.png",
+                 **{name: f"{name}.jpg" for name in capture.crops}, "report": "report.json"}
+        capture.report = build_report(
+            chosen=capture.chosen, trigger=capture.trigger, profile=profile, files=names, crops=plans,
+            log=self.log, source=self.source_info, retouch=retouch, window=capture.window,
+            created=datetime.now(),
+        )
+        files["report.json"] = (json.dumps(capture.report, indent=2) + "\n").encode("utf-8")
+        return files
+
+    def write(self, capture: Capture | None = None, out_dir: str | Path | None = None) -> Path:
+        """Write ``capture`` (default: the pending one) into a new folder under ``out_dir``."""
+        capture = capture or self.pending
+        if capture is None:
+            raise SinkError("no capture to write", "take a picture first")
+        target = Path(out_dir) if out_dir is not None else self.out_dir
+        if target is None:
+            raise SinkError("no output folder for the capture", "pass --out DIR")
+        files = self.render(capture)
+        folder = write_folder(target, files)  # SinkError: the capture stays pending for a retry
+        capture.folder = folder
+        self.pending = None
+        thumb = capture.crops.get(_thumb_name(self.profile)) if capture.crops else None
+        with self._lock:
+            self._outcome = CaptureOutcome(thumb if thumb is not None else capture.candidate.image,
+                                           str(folder), capture.capture_id, capture.report or {})
+        return folder
+
+
+def _thumb_name(profile: Any) -> str:
+    """The crop that matches the profile's own aspect (the one the live guide framed)."""
+    ratio = profile.crop.aspect_ratio
+    if abs(ratio - 1.0) < 0.02:
+        return "square"
+    if abs(ratio - 35 / 45) < 0.02:
+        return "id"
+    return "vertical"

@@ -1,0 +1,168 @@
+"""Atomic output: image encoding with colour space and DPI, files that are complete or absent, and one
+new capture folder per capture that never replaces an earlier one.
+
+Why so careful: a booth runs unattended and can lose power at any moment; a half-written PNG or a
+report that points at missing files is worse than no capture. So:
+
+* every image is encoded in memory first (an encoder error touches no file);
+* every file is written as a temporary file in the same folder, flushed, fsynced, then ``os.replace``-d
+  onto its name, and the folder is fsynced (:func:`atomic_write`);
+* a capture is assembled in a hidden temporary folder (``.partial-*``) under ``--out`` and renamed to
+  its final name only when every file is in: readers never see a capture folder without its report.
+  The final name is ``headshot-YYYYMMDD-HHMMSS-NN`` (NN counts up from 01), reserved with an exclusive
+  ``os.mkdir`` (so two booths writing to one folder cannot collide) and then replaced by the complete
+  folder in one ``rename``. A crash leaves at most a hidden ``.partial-*`` folder or an empty reserved
+  one, never a half capture;
+* a full disk or a read-only folder raises :class:`~realtime.errors.SinkError` with the fix; the
+  temporary folder is removed and the caller still holds the capture in memory to retry elsewhere.
+
+Colour and DPI: OpenCV cannot write either, so Pillow encodes. PNGs carry an ``sRGB`` chunk (with the
+matching ``gAMA``) and ``pHYs`` (DPI); JPEGs carry JFIF density (DPI) and an embedded sRGB ICC profile
+(JPEG has no sRGB flag of its own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageCms, PngImagePlugin
+
+from realtime.errors import SinkError
+
+JPEG_QUALITY = 95
+FOLDER_PREFIX = "headshot"
+PARTIAL_PREFIX = ".partial-"
+MAX_COUNTER = 999
+_SRGB_GAMA = (45455).to_bytes(4, "big")  # gAMA for sRGB: 1/2.2 x 100000
+_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@lru_cache(maxsize=1)
+def _srgb_icc() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _pil_rgb(image_bgr: np.ndarray) -> Image.Image:
+    if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
+        raise ValueError(f"expected a BGR uint8 image (H, W, 3), got {image_bgr.dtype} {image_bgr.shape}")
+    return Image.fromarray(np.ascontiguousarray(image_bgr[:, :, ::-1]), "RGB")
+
+
+def encode_png(image_bgr: np.ndarray, dpi: int) -> bytes:
+    """Lossless PNG bytes tagged sRGB (perceptual intent) with ``dpi`` in pHYs."""
+    info = PngImagePlugin.PngInfo()
+    info.add(b"sRGB", b"\x00")
+    info.add(b"gAMA", _SRGB_GAMA)
+    buffer = io.BytesIO()
+    _pil_rgb(image_bgr).save(buffer, "PNG", pnginfo=info, dpi=(dpi, dpi), compress_level=4)
+    return buffer.getvalue()
+
+
+def encode_jpeg(image_bgr: np.ndarray, dpi: int, quality: int = JPEG_QUALITY) -> bytes:
+    """JPEG bytes (no chroma subsampling) with JFIF density ``dpi`` and an embedded sRGB profile."""
+    buffer = io.BytesIO()
+    _pil_rgb(image_bgr).save(buffer, "JPEG", quality=quality, subsampling=0, dpi=(dpi, dpi),
+                             icc_profile=_srgb_icc(), optimize=True)
+    return buffer.getvalue()
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or new entry in ``path`` durable (no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on folders; the data itself was fsynced
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file is either the old one, absent, or complete."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    fsync_dir(path.parent)
+
+
+def sink_error(exc: OSError, out_dir: Path) -> SinkError:
+    """A SinkError that says what went wrong writing under ``out_dir`` and how to fix it."""
+    if exc.errno in _NO_SPACE:
+        return SinkError(f"no space left writing the capture under {out_dir}",
+                         "free some disk space or pass another --out folder, then capture again")
+    if exc.errno in _NOT_WRITABLE:
+        return SinkError(f"cannot write the capture under {out_dir} ({os.strerror(exc.errno)})",
+                         "pass an --out folder you can write to")
+    return SinkError(f"could not write the capture under {out_dir}: {exc}",
+                     "check the folder, free space and permissions, or pass another --out")
+
+
+def _reserve(out_dir: Path, when: datetime) -> Path:
+    stamp = when.strftime("%Y%m%d-%H%M%S")
+    for counter in range(1, MAX_COUNTER + 1):
+        candidate = out_dir / f"{FOLDER_PREFIX}-{stamp}-{counter:02d}"
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise SinkError(f"{MAX_COUNTER} captures already named {FOLDER_PREFIX}-{stamp}-* in {out_dir}",
+                    "pass another --out folder")
+
+
+def write_folder(out_dir: Path, files: Mapping[str, bytes], when: datetime | None = None) -> Path:
+    """Write ``files`` (name -> bytes, written in order) into a new capture folder under ``out_dir``.
+
+    Returns the folder. Raises SinkError (nothing left behind) when the disk is full or not writable.
+    """
+    out_dir = Path(out_dir)
+    for name in files:
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            raise ValueError(f"expected plain file names, got {name!r}")
+    partial: Path | None = None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=out_dir))
+        for name, data in files.items():
+            atomic_write(partial / name, data)
+        fsync_dir(partial)
+        final = _reserve(out_dir, when or datetime.now())
+        try:
+            os.rename(partial, final)  # replaces the empty reserved folder in one step
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.rmdir(final)
+            raise
+        partial = None
+        fsync_dir(out_dir)
+        return final
+    except OSError as exc:
+        raise sink_error(exc, out_dir) from exc
+    finally:
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
