@@ -1,0 +1,111 @@
+"""Backends by name, and ``auto``: TensorRT when a CUDA device, ``tensorrt`` and ``pycuda`` are all
+usable, else ONNX Runtime. The choice is logged; when nothing works, every failure is in one message.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import onnx
+
+from engines.backends.base import Engine
+from engines.backends.gpu import CudaDevice, cuda_device
+from realtime.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+ModelSource = str | Path | bytes | onnx.ModelProto | Callable[[str], Any]
+AUTO_ORDER = ("tensorrt", "onnxruntime")
+_REGISTRY: dict[str, type[Engine]] = {}
+# Built-in backends, imported on first use (importing engines.backends.tensorrt never imports tensorrt).
+_BUILTIN = {
+    "onnxruntime": ("engines.backends.onnxruntime", "OnnxRuntimeEngine"),
+    "tensorrt": ("engines.backends.tensorrt", "TensorRTEngine"),
+    "fake": ("engines.backends.fake", "FakeEngine"),
+}
+
+
+def register_backend(name: str, cls: type[Engine]) -> None:
+    """Make ``cls`` available as ``name`` (tests register fakes the same way)."""
+    if not name or name == "auto":
+        raise ValueError(f"backend name must be non-empty and not 'auto', got {name!r}")
+    if not (isinstance(cls, type) and issubclass(cls, Engine)):
+        raise TypeError(f"expected an Engine subclass, got {cls!r}")
+    _REGISTRY[name] = cls
+
+
+def backend_names() -> list[str]:
+    return sorted(set(_REGISTRY) | set(_BUILTIN))
+
+
+def backend_class(name: str) -> type[Engine]:
+    if name not in _REGISTRY and name in _BUILTIN:
+        module, attr = _BUILTIN[name]
+        register_backend(name, getattr(importlib.import_module(module), attr))
+    if name not in _REGISTRY:
+        raise EngineError(f"unknown backend {name!r}, expected auto or one of {', '.join(backend_names())}",
+                          "use --backend auto, onnxruntime or tensorrt")
+    return _REGISTRY[name]
+
+
+def tensorrt_unavailable(device: CudaDevice | str | None = None,
+                         find_spec: Callable[[str], Any] = importlib.util.find_spec) -> str | None:
+    """Why TensorRT cannot run here (None when it can): no GPU, or tensorrt / pycuda not installed."""
+    device = cuda_device() if device is None else device
+    if isinstance(device, str):
+        return f"no usable CUDA device: {device}"
+    missing = [pkg for pkg in ("tensorrt", "pycuda") if find_spec(pkg) is None]
+    if missing:
+        return f"{' and '.join(missing)} not installed (pip install 'headshot-studio[tensorrt]')"
+    return None
+
+
+def _accepted(cls: type[Engine], options: dict[str, Any]) -> dict[str, Any]:
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return dict(options)
+    return {k: v for k, v in options.items() if k in params}
+
+
+def _resolve(model: ModelSource, backend: str) -> Any:
+    return model(backend) if callable(model) else model
+
+
+def open_backend(name: str, model: ModelSource, **options: Any) -> Engine:
+    """An opened engine. ``model`` is an ONNX path, bytes or ModelProto, or a function of the backend
+    name that returns one (the studio graph differs slightly per backend). For ``auto``, options a
+    backend does not take are left out for it."""
+    if name != "auto":
+        cls = backend_class(name)
+        unknown = set(options) - set(_accepted(cls, options))
+        if unknown:
+            raise EngineError(f"backend {name} does not take option(s) {sorted(unknown)}",
+                              "drop them or choose another backend")
+        return cls(_resolve(model, name), **options).open()
+    failures = []
+    for candidate in AUTO_ORDER:
+        if candidate == "tensorrt":
+            reason = tensorrt_unavailable()
+            if reason is not None:
+                failures.append(f"tensorrt: {reason}")
+                continue
+        try:
+            cls = backend_class(candidate)
+            engine = cls(_resolve(model, candidate), **_accepted(cls, options)).open()
+        except EngineError as exc:
+            failures.append(f"{candidate}: {exc.one_line()}")
+            log.warning("auto: %s failed: %s", candidate, exc.one_line())
+            continue
+        if failures:
+            log.info("auto backend: %s (skipped %s)", candidate, "; ".join(failures))
+        else:
+            log.info("auto backend: %s", candidate)
+        return engine
+    raise EngineError("no engine backend works: " + " | ".join(failures),
+                      "install onnxruntime (pip install onnxruntime), or fix the first failure listed")
