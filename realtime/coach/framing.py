@@ -3,9 +3,10 @@
 Crop policy (what head size, eye line, headroom and centring mean):
 
 1. The *ideal* crop is built around the face: its height makes the head size (eye-to-chin T / crop
-   height) hit the middle of the profile's band, its top puts the eye midpoint at the middle of the
-   eye-line band (moved, within the eye-line band, to bring the headroom into its band when the head's
-   proportions allow), and it is centred on the eye midpoint horizontally.
+   height) hit the middle of the profile's band and its top puts the eye midpoint at the middle of the
+   eye-line band; when the headroom (crown to crop top) would then leave its band, the eye line and,
+   if needed, the head size move within their own bands until it fits (a tall hairdo gets a slightly
+   smaller head). It is centred on the eye midpoint horizontally.
 2. Its height is then limited: never above what fits in the frame at the profile's aspect (the person is
    too close: the head gets too big in the largest crop => "move back"), and never below
    ``crop.min_height_fraction`` of the frame height (the person is too far: a crop that small would be
@@ -118,7 +119,7 @@ def place_crop(
     face: FaceObservation,
     crown_y: float,
     aspect_ratio: float,
-    head_size: float,
+    head_size: Band,
     eye_line: Band,
     headroom: Band,
     min_height_fraction: float,
@@ -127,11 +128,14 @@ def place_crop(
     it was limited ("frame", "minimum" or None). See the module docstring for the policy."""
     fw, fh = face.image_size
     ex, ey = face.eye_mid
-    ideal_h = face.eye_to_chin_px / head_size
-    target_eye = _mid(eye_line)
-    top = _vertical(ey, crown_y, ideal_h, target_eye, eye_line, headroom)
+    t = max(face.eye_to_chin_px, 1e-6)
+    crown_t = (ey - crown_y) / t  # crown above the eyes, in T
+    headroom = _inset(headroom)
+    size, eye = _choose(crown_t, head_size, eye_line, headroom)
+    ideal_h = t / size
     ideal_w = ideal_h * aspect_ratio
-    ideal = (ex - ideal_w / 2.0, top, ex + ideal_w / 2.0, top + ideal_h)
+    ideal_top = ey - eye * ideal_h
+    ideal = (ex - ideal_w / 2.0, ideal_top, ex + ideal_w / 2.0, ideal_top + ideal_h)
 
     max_h = min(float(fh), fw / aspect_ratio)
     min_h = min(min_height_fraction * fh, max_h)
@@ -141,31 +145,58 @@ def place_crop(
         height, limited = max_h, "frame"
     elif height < min_h:
         height, limited = min_h, "minimum"
+    if limited:
+        eye = _eye_for(t / height, crown_t, eye_line, headroom)
     width = height * aspect_ratio
-    top = _vertical(ey, crown_y, height, target_eye, eye_line, headroom)
-    left = ex - width / 2.0
-    left = min(max(left, 0.0), fw - width)
-    top = min(max(top, 0.0), fh - height)
+    left = min(max(ex - width / 2.0, 0.0), fw - width)
+    top = min(max(ey - eye * height, 0.0), fh - height)
     x0, y0 = int(round(left)), int(round(top))
     x1, y1 = min(int(round(left + width)), fw), min(int(round(top + height)), fh)
     return ideal, (x0, y0, x1, y1), limited
 
 
-def _vertical(ey: float, crown_y: float, height: float, target_eye: float, eye_line: Band,
-              headroom: Band) -> float:
-    """Crop top that puts the eyes at ``target_eye``, moved within the eye-line band toward the headroom band."""
-    top = ey - target_eye * height
-    lo_eye = ey - (eye_line.high if eye_line.high is not None else target_eye) * height
-    hi_eye = ey - (eye_line.low if eye_line.low is not None else target_eye) * height
-    lo_room = crown_y - (headroom.high if headroom.high is not None else 1.0) * height
-    hi_room = crown_y - (headroom.low if headroom.low is not None else 0.0) * height
-    lo, hi = max(lo_eye, lo_room), min(hi_eye, hi_room)
-    margin = BAND_INSET * height  # stay off the band edges, so pixel rounding cannot tip a check over
-    if lo + 2 * margin <= hi:
-        lo, hi = lo + margin, hi - margin
-    if lo <= hi:
-        top = min(max(top, lo), hi)
-    return top
+def _inset(band: Band) -> Band:
+    """The band pulled ``BAND_INSET`` in from each closed end (when it is wide enough), so a crop placed at
+    its edge is not tipped out by pixel rounding."""
+    if band.low is not None and band.high is not None and band.high - band.low <= 2 * BAND_INSET:
+        return band
+    return Band(None if band.low is None else band.low + BAND_INSET,
+                None if band.high is None else band.high - BAND_INSET, band.close)
+
+
+def _mid_or(band: Band, fallback: float) -> float:
+    return _mid(band) if band.low is not None or band.high is not None else fallback
+
+
+def _eye_for(size: float, crown_t: float, eye_line: Band, headroom: Band) -> float:
+    """Eye line for a given head size: the band's middle, moved within the eye-line band (kept
+    ``BAND_INSET`` off its edges) so the headroom ``eye - crown_t * size`` falls in its band if it can."""
+    target = _mid_or(eye_line, 0.4)
+    lo = max(eye_line.low if eye_line.low is not None else 0.0,
+             (headroom.low if headroom.low is not None else -1.0) + crown_t * size)
+    hi = min(eye_line.high if eye_line.high is not None else 1.0,
+             (headroom.high if headroom.high is not None else 2.0) + crown_t * size)
+    if lo + 2 * BAND_INSET <= hi:
+        lo, hi = lo + BAND_INSET, hi - BAND_INSET
+    return min(max(target, lo), hi) if lo <= hi else target
+
+
+def _choose(crown_t: float, head_size: Band, eye_line: Band, headroom: Band) -> tuple[float, float]:
+    """Head size and eye line for the ideal crop: the bands' middles when the headroom then fits, else
+    the head size nearest the middle (in tenth steps across its band) at which an eye line in band gives
+    a headroom in band (a tall hairdo wants a slightly smaller head); the middles when none does."""
+    target = _mid_or(head_size, 0.35)
+    low = head_size.low if head_size.low is not None else target
+    high = head_size.high if head_size.high is not None else target
+    inset = BAND_INSET * (high - low)
+    steps = [target + (high - target) * k / 10.0 for k in range(11)]
+    steps += [target - (target - low) * k / 10.0 for k in range(1, 11)]
+    for size in sorted(steps, key=lambda v: abs(v - target)):
+        size = min(max(size, low + inset), high - inset)
+        eye = _eye_for(size, crown_t, eye_line, headroom)
+        if headroom.contains(eye - crown_t * size):
+            return size, eye
+    return target, _mid_or(eye_line, 0.4)
 
 
 def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Profile) -> Framing:
@@ -173,11 +204,13 @@ def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Pr
     crown_y, from_matte = find_crown(face, alpha)
     eye_band = profile.check("eye_line").band
     ideal, crop, limited = place_crop(
-        face, crown_y, profile.crop.aspect_ratio, _mid(profile.check("head_size").band), eye_band,
+        face, crown_y, profile.crop.aspect_ratio, profile.check("head_size").band, eye_band,
         profile.check("headroom").band, profile.crop.min_height_fraction,
     )
     x0, y0, x1, y1 = crop
     height = max(float(y1 - y0), 1.0)
+    headroom_band = profile.check("headroom").band
+    crown_t = (face.eye_mid[1] - crown_y) / max(face.eye_to_chin_px, 1e-6)
     ex, ey = face.eye_mid
     shoulders = measure_shoulders(face, alpha, float(y1)) if alpha is not None else None
     return Framing(
@@ -189,7 +222,7 @@ def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Pr
         centring=(ex - (x0 + x1) / 2.0) / max(face.inter_eye_px, 1e-6),
         crown_y=crown_y,
         crown_from_matte=from_matte,
-        eye_line_y=y0 + _mid(eye_band) * height,
+        eye_line_y=y0 + _eye_for(face.eye_to_chin_px / height, crown_t, eye_band, _inset(headroom_band)) * height,
         shoulders=shoulders,
         limited=limited,
     )

@@ -1,0 +1,200 @@
+"""``headshot check PHOTO... [--profile NAME|PATH] [--json]``: grade existing photos against the guidelines.
+
+Each photo goes through the same checks as the live coach (``evaluate_checks``, unmirrored: a photo shows
+the person as the camera saw them), without hold times. Checks that need a person matte (shoulders,
+backlight, background; the crown for headroom) use one when a segmenter is available: the project's
+engine when it offers a matte, else MediaPipe's selfie segmentation from the pinned wheel; with
+``--matte none`` or neither available they read "not measured" and do not fail.
+
+A file that cannot be read is one error line on stderr; the others are still graded, and the exit code
+is 1 when any photo could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TextIO
+
+import cv2
+import numpy as np
+
+from realtime.coach.assessment import CheckResult
+from realtime.coach.checks import evaluate, measurements
+from realtime.coach.profile import DEFAULT_PROFILE, Profile, load_profile
+from realtime.errors import HeadshotError
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+REPORTED = ("yaw_deg", "pitch_deg", "roll_deg", "eyes_open", "smile", "gaze", "evenness", "exposure")
+Matte = Callable[[np.ndarray], np.ndarray]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="grade photos against the headshot guidelines",
+        description="Grade existing photos (files, or folders of images) against the headshot guidelines.",
+    )
+    parser.add_argument("photos", nargs="+", metavar="PHOTO", help="image files or folders of images")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, metavar="NAME|PATH",
+                        help="built-in profile (professional, id, actor) or a profile .toml file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per photo (JSON lines)")
+    parser.add_argument("--matte", choices=("auto", "none"), default="auto",
+                        help="segment the person for shoulders, headroom, backlight, background (default auto)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    profile = load_profile(args.profile)
+    failed = 0
+    # Imported here: MediaPipe takes a moment to load, and `headshot --help` should not wait for it.
+    from realtime.face.analyzer import FaceAnalyzer
+
+    with ExitStack() as stack:
+        analyzer = stack.enter_context(FaceAnalyzer(static_images=True))
+        matte, matte_name = open_matte(stack) if args.matte == "auto" else (None, None)
+        for path, problem in expand(args.photos):
+            if problem:
+                failed += 1
+                print(f"headshot: error: {path}: {problem}", file=sys.stderr)
+                continue
+            image = read_image(path)
+            if image is None:
+                failed += 1
+                print(f"headshot: error: {path}: cannot read it as an image: check the file", file=sys.stderr)
+                continue
+            report = grade(image, analyzer, matte, profile)
+            report["path"] = str(path)
+            report["matte"] = matte_name if matte is not None else None
+            if args.json:
+                print(json.dumps(report), flush=True)
+            else:
+                print_table(report, profile, sys.stdout)
+    return 1 if failed else 0
+
+
+def expand(items: list[str]) -> Iterator[tuple[Path, str | None]]:
+    """Files as given, folders as their images sorted by name; a problem string for what cannot be used."""
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            images = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not images:
+                yield path, f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder"
+            yield from ((p, None) for p in images)
+        elif path.is_file():
+            yield path, None
+        else:
+            yield path, "no such file or folder"
+
+
+def read_image(path: Path) -> np.ndarray | None:
+    """BGR uint8, or None when the file is not a readable image (any path encoding)."""
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError:
+        return None
+    if data.size == 0:
+        return None
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None or image.ndim != 3 or image.shape[0] < 2 or image.shape[1] < 2:
+        return None
+    return image
+
+
+def open_matte(stack: ExitStack) -> tuple[Matte | None, str | None]:
+    """A person segmenter for photos: the project's engine if it offers one, else MediaPipe's selfie
+    segmentation; (None, None) when neither can start (the matte checks then read "not measured")."""
+    try:
+        from engines import photo_matte  # type: ignore[attr-defined]  # offered by the engine when built
+    except ImportError:
+        photo_matte = None
+    if photo_matte is not None:
+        try:
+            return stack.enter_context(photo_matte()), "engine"
+        except (HeadshotError, RuntimeError, OSError, ValueError) as exc:  # costs only the optional matte
+            log.info("engine matte unavailable (%s); trying MediaPipe selfie segmentation", exc)
+    try:
+        import mediapipe as mp
+
+        segmenter = stack.enter_context(mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0))
+    except (ImportError, RuntimeError, ValueError, OSError) as exc:
+        log.info("no matte for photos (%s): shoulders, backlight and background are not measured", exc)
+        return None, None
+
+    def segment(image: np.ndarray) -> np.ndarray:
+        mask = segmenter.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).segmentation_mask
+        return np.ascontiguousarray(mask, dtype=np.float32)
+
+    return segment, "mediapipe-selfie-segmentation"
+
+
+def grade(image: np.ndarray, analyzer: Any, matte: Matte | None, profile: Profile) -> dict[str, Any]:
+    """Every check on one photo, as the JSON report (without ``path``)."""
+    from realtime.face.lighting import measure_lighting
+
+    face = analyzer.analyze(image, 0.0)
+    alpha = matte(image) if matte is not None and face is not None else None
+    lighting = None
+    notes: list[str] = []
+    if face is not None:
+        try:
+            lighting = measure_lighting(image, face, alpha)
+        except ValueError as exc:  # too little face skin visible to measure the light
+            notes.append(f"light not measured: {exc}")
+    results, framing = evaluate(face, lighting, alpha, profile, mirrored=False)
+    measured = measurements(face, lighting, framing)
+    top = next((r for r in results.values() if not r.passed and r.instruction), None)
+    return {
+        "faces": face.faces if face is not None else 0,
+        "headshot": all(r.passed for r in results.values()),
+        "profile": profile.name,
+        "instruction": top.instruction if top else None,
+        "instruction_check": top.name if top else None,
+        "crop": list(framing.crop) if framing else None,
+        "checks": {name: r.as_json() for name, r in results.items()},
+        "measurements": {**{k: None for k in REPORTED}, **measured},
+        "notes": notes,
+    }
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _band(result: CheckResult) -> str:
+    low, high = result.band
+    if low is not None and high is not None:
+        return f"{_fmt(low)} .. {_fmt(high)}"
+    if low is not None:
+        return f">= {_fmt(low)}"
+    return f"<= {_fmt(high)}" if high is not None else "-"
+
+
+def print_table(report: dict[str, Any], profile: Profile, out: TextIO) -> None:
+    """A readable table: check, value, band, pass (and what to do for the failing ones)."""
+    verdict = "headshot" if report["headshot"] else "not a headshot yet"
+    faces = report["faces"]
+    out.write(f"{report['path']}: {faces} face{'s' if faces != 1 else ''}, {verdict} ({profile.name} profile)\n")
+    out.write(f"  {'check':<20} {'value':>8}  {'band':<14} pass\n")
+    for name, data in report["checks"].items():
+        result = CheckResult(name=name, value=data["value"], band=tuple(data["band"]), passed=data["pass"],
+                             status=data["status"], instruction=data["instruction"], measured=data["measured"])
+        if not result.measured and result.passed:
+            out.write(f"  {name:<20} {'not measured':>8}\n")
+            continue
+        mark = {"pass": "yes", "close": "close", "fail": "NO"}[result.status]
+        hint = f"  {result.instruction}" if result.instruction else ""
+        out.write(f"  {name:<20} {_fmt(result.value):>8}  {_band(result):<14} {mark}{hint}\n")
+    for note in report.get("notes", []):
+        out.write(f"  note: {note}\n")
+    out.write(f"  -> {report['instruction'] or 'Looks good: every check passes.'}\n\n")
