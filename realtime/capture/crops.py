@@ -2,9 +2,11 @@
 
 Placement uses the coach's crop policy (:mod:`realtime.coach.framing`), so a saved crop frames the head
 the way the live guide did: for square and 4:5 the head size, eye line and headroom come from the
-profile's bands (:func:`~realtime.coach.framing.place_crop`); the ID crop puts chin-to-crown at the middle
-of ``crop.id_head_fraction`` of its height (:func:`~realtime.coach.framing.id_crop`). The crown is the
-matte's (topmost person pixel above the forehead), else the landmarks' estimate.
+profile's bands (:func:`~realtime.coach.framing.place_crop`), except that a crop never cuts the crown
+when moving it up (eyes at most the eye line's "close" margin low) can avoid it; the ID crop puts
+chin-to-crown at the middle of ``crop.id_head_fraction`` of its height
+(:func:`~realtime.coach.framing.id_crop`). The crown is the matte's (topmost person pixel above the
+forehead), else the landmarks' estimate.
 
 Sizes: a crop keeps the camera's own pixels when they reach the profile's minimum (``square_min_px``,
 ``vertical_min_px``) and is upscaled (Lanczos) only when they do not; the report says so
@@ -59,19 +61,31 @@ def id_pixels(size_mm: tuple[float, float], dpi: int) -> tuple[int, int]:
     return int(round(size_mm[0] / MM_PER_INCH * dpi)), int(round(size_mm[1] / MM_PER_INCH * dpi))
 
 
-def _band_mid(band: Any) -> float:
-    """The middle of a band (its one end when the other is open), as the coach aims for."""
-    if band.low is not None and band.high is not None:
-        return (band.low + band.high) / 2.0
-    return band.low if band.low is not None else (band.high or 0.0)
-
-
 def _policy_crop(face: FaceObservation, crown_y: float, profile: Any, aspect: float) -> Box:
+    eye_line, headroom = profile.check("eye_line").band, profile.check("headroom").band
     _, box, _ = place_crop(
-        face, crown_y, aspect, _band_mid(profile.check("head_size").band), profile.check("eye_line").band,
-        profile.check("headroom").band, profile.crop.min_height_fraction,
+        face, crown_y, aspect, profile.check("head_size").band, eye_line, headroom,
+        profile.crop.min_height_fraction,
     )
-    return box
+    return _keep_crown(box, face, crown_y, eye_line, headroom)
+
+
+def _keep_crown(box: Box, face: FaceObservation, crown_y: float, eye_line: Any, headroom: Any) -> Box:
+    """Move a crop up when it still cuts into the hair (the coach's policy found no head size at which
+    eye-line and headroom bands both hold): a saved picture with the top of the head cut off is worse
+    than eyes a little low, so the headroom's lower edge wins, as far as the eye line's "close" margin
+    below its band and the frame allow."""
+    x0, y0, x1, y1 = box
+    height = y1 - y0
+    if headroom.low is None or crown_y - y0 >= headroom.low * height:
+        return box
+    wanted = crown_y - headroom.low * height
+    if eye_line.high is not None:
+        wanted = max(wanted, face.eye_mid[1] - (eye_line.high + eye_line.close) * height)
+    top = int(round(max(wanted, 0.0)))
+    if top >= y0:
+        return box
+    return x0, top, x1, top + height
 
 
 def _at_least(native: tuple[int, int], minimum: tuple[int, int], aspect: float) -> tuple[tuple[int, int], bool]:

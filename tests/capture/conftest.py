@@ -81,3 +81,48 @@ class Clip:
 @pytest.fixture
 def clip() -> Callable[[], Clip]:
     return Clip
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A real face: the astronaut well placed in a 1280x720 frame, its matte and its observations."""
+
+    image: np.ndarray
+    alpha: np.ndarray
+    face: FaceObservation
+    light: LightingObservation
+
+
+def _matte(image: np.ndarray) -> np.ndarray:
+    import cv2
+    import mediapipe as mp
+
+    with mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as segmenter:
+        return segmenter.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).segmentation_mask.astype(np.float32)
+
+
+def place(image: np.ndarray) -> Placed:
+    from realtime.face.analyzer import FaceAnalyzer
+    from realtime.face.lighting import measure_lighting
+
+    alpha = _matte(image)
+    with FaceAnalyzer(static_images=True) as analyzer:
+        face = analyzer.analyze(image, 0.0)
+    assert face is not None
+    return Placed(image, alpha, face, measure_lighting(image, face, alpha))
+
+
+@pytest.fixture(scope="session")
+def demo_renderer():
+    from realtime.sources.demo import DemoRenderer
+
+    return DemoRenderer()
+
+
+@pytest.fixture(scope="session")
+def placed(demo_renderer) -> Placed:
+    """The demo's hold phase frame (well framed, even light) at 1280x720."""
+    from realtime.sources.demo_script import hold_phase
+
+    start, end = hold_phase()
+    return place(demo_renderer.render((start + end) / 2.0, 0))
