@@ -13,7 +13,8 @@ from typing import Any
 
 import onnx
 
-from engines.backends import Engine, open_backend
+from engines.backends import Engine, backend_class, open_backend
+from engines.backends.registry import accepted_options
 from engines.cache import ArtifactCache
 from engines.models import VARIANTS, load_segmentation_model
 from realtime.errors import ConfigError
@@ -32,18 +33,36 @@ def load_studio_model(variant: str = "general", *, target: str = "onnxruntime",
     return build_studio_graph(segmentation, variant=variant, target=target)
 
 
+def _segmentation(variant: str, backend: str, int8: bool, cache: ArtifactCache | None) -> onnx.ModelProto:
+    """The segmentation model: converted fp32, or the Q/DQ one that ``headshot calibrate`` made for
+    ``backend`` (a typed error with the fix when there is none)."""
+    if not int8:
+        return load_segmentation_model(variant, cache=cache)
+    from calibration.int8 import load_int8_model
+
+    return load_int8_model(variant=variant, backend=backend, cache=cache).load()
+
+
 def model_source(variant: str = "general", *, segmentation_only: bool = False, model_path: Path | None = None,
-                 cache: ArtifactCache | None = None) -> Any:
-    """What ``open_backend`` runs: a fixed file (``model_path``, e.g. calibration's int8 model), the bare
-    segmentation model (MediaPipe-equivalent matte, image untouched), or the studio graph per backend."""
+                 int8: bool = False, cache: ArtifactCache | None = None) -> Any:
+    """What ``open_backend`` runs, as a function of the backend's name: a fixed file (``model_path``), the
+    bare segmentation model (MediaPipe-equivalent matte, image untouched), or the studio graph around
+    the segmentation model (the calibrated Q/DQ one when ``int8``)."""
     if variant not in VARIANTS:
         raise ConfigError(f"model: expected one of {', '.join(VARIANTS)}, got {variant!r}", "use --model general")
     if model_path is not None:
         return Path(model_path)
-    if segmentation_only:
-        return load_segmentation_model(variant, cache=cache)
-    return lambda backend: load_studio_model(variant, target="tensorrt" if backend == "tensorrt" else "onnxruntime",
-                                             cache=cache)
+
+    def source(backend: str) -> onnx.ModelProto:
+        segmentation = _segmentation(variant, backend, int8, cache)
+        if segmentation_only:
+            return segmentation
+        from engines.graph import build_studio_graph
+
+        target = "tensorrt" if backend == "tensorrt" else "onnxruntime"
+        return build_studio_graph(segmentation, variant=variant, target=target)
+
+    return source
 
 
 def open_studio_engine(backend: str = "auto", *, precision: str | None = None, variant: str = "general",
@@ -53,11 +72,21 @@ def open_studio_engine(backend: str = "auto", *, precision: str | None = None, v
     fp32, TensorRT fp16); other options go to the backend (threads, providers, workspace_mb, ...)."""
     if backend not in BACKENDS:
         raise ConfigError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}", "use --backend auto")
+    options = {k: v for k, v in options.items() if v is not None}
     if precision is not None:
         options["precision"] = precision
     if cache is not None:
         options["cache"] = cache
-    source = model_source(variant, segmentation_only=segmentation_only, model_path=model_path, cache=cache)
+    if backend != "auto":  # e.g. threads means nothing to TensorRT: drop it rather than fail
+        accepted = accepted_options(backend_class(backend), options)
+        for name in set(options) - set(accepted):
+            log.info("backend %s ignores option %s", backend, name)
+        options = accepted
+    source = model_source(variant, segmentation_only=segmentation_only, model_path=model_path,
+                          int8=precision == "int8", cache=cache)
     engine = open_backend(backend, source, **options)
     log.info("engine: %s", engine.info.as_dict())
     return engine
+
+
+open_engine = open_studio_engine  # the name realtime.pipeline uses

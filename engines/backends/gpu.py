@@ -102,3 +102,26 @@ def cuda_device(index: int = 0) -> CudaDevice | str:
     result = probe_cuda(index)
     log.info("CUDA probe: %s", result.label if isinstance(result, CudaDevice) else result)
     return result
+
+
+@dataclass(frozen=True)
+class GpuStatus:
+    """``detect_gpu``'s answer: ``available`` with the device, or the reason there is none."""
+
+    available: bool
+    device: CudaDevice | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.device is None:
+            return self.reason
+        version = self.device.driver_version
+        return f"{self.device.label}, CUDA driver {version // 1000}.{version % 1000 // 10}"
+
+
+def detect_gpu(index: int = 0) -> GpuStatus:
+    """A usable CUDA device for reports (``headshot doctor``): never raises, never imports TensorRT."""
+    result = cuda_device(index)
+    if isinstance(result, CudaDevice):
+        return GpuStatus(True, result, "")
+    return GpuStatus(False, None, result)

@@ -66,7 +66,8 @@ def tensorrt_unavailable(device: CudaDevice | str | None = None,
     return None
 
 
-def _accepted(cls: type[Engine], options: dict[str, Any]) -> dict[str, Any]:
+def accepted_options(cls: type[Engine], options: dict[str, Any]) -> dict[str, Any]:
+    """The subset of ``options`` that ``cls`` takes as keyword arguments."""
     params = inspect.signature(cls.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return dict(options)
@@ -83,7 +84,7 @@ def open_backend(name: str, model: ModelSource, **options: Any) -> Engine:
     backend does not take are left out for it."""
     if name != "auto":
         cls = backend_class(name)
-        unknown = set(options) - set(_accepted(cls, options))
+        unknown = set(options) - set(accepted_options(cls, options))
         if unknown:
             raise EngineError(f"backend {name} does not take option(s) {sorted(unknown)}",
                               "drop them or choose another backend")
@@ -97,7 +98,7 @@ def open_backend(name: str, model: ModelSource, **options: Any) -> Engine:
                 continue
         try:
             cls = backend_class(candidate)
-            engine = cls(_resolve(model, candidate), **_accepted(cls, options)).open()
+            engine = cls(_resolve(model, candidate), **accepted_options(cls, options)).open()
         except EngineError as exc:
             failures.append(f"{candidate}: {exc.one_line()}")
             log.warning("auto: %s failed: %s", candidate, exc.one_line())

@@ -1,0 +1,82 @@
+"""``headshot engines build|list|clear``: compile engines ahead of time, see what is cached, clear it.
+
+``build`` converts the segmentation model, assembles the studio graph and opens the backend once (which
+compiles and caches a TensorRT engine, the slow part), then runs one 1280x720 warm-up frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("engines", help="build, list or clear cached models and engines")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="convert the model and build the engine now (cached)")
+    build.add_argument("--backend", choices=("auto", "onnxruntime", "tensorrt"), default="auto")
+    build.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
+                       help="default: fp32 on ONNX Runtime, fp16 on TensorRT")
+    build.add_argument("--model", choices=("general", "landscape", "all"), default="general")
+    build.set_defaults(handler=run_build)
+    listing = actions.add_parser("list", help="list cached models and engines")
+    listing.add_argument("--backend", default=None, help="only this backend's entries")
+    listing.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None)
+    listing.set_defaults(handler=run_list)
+    clear = actions.add_parser("clear", help="remove cached models and engines (all, or by backend/precision)")
+    clear.add_argument("--backend", default=None, help="only this backend's entries (e.g. tensorrt)")
+    clear.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None)
+    clear.set_defaults(handler=run_clear)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from engines.models import VARIANTS
+    from engines.studio import open_studio_engine
+
+    variants = list(VARIANTS) if args.model == "all" else [args.model]
+    warmup = np.zeros((720, 1280, 3), np.uint8)
+    for variant in variants:
+        start = time.perf_counter()
+        with open_studio_engine(args.backend, precision=args.precision, variant=variant) as engine:
+            opened = time.perf_counter() - start
+            engine.run(warmup)
+            info = engine.info
+        state = info.details.get("engine", "ready")
+        print(f"{variant}: {info.backend} {info.precision} on {info.device} ({state}, {opened:.1f} s), "
+              f"model sha256 {info.model_sha256[:12]}")
+    return 0
+
+
+def _matches(key: dict[str, str], args: argparse.Namespace) -> bool:
+    return ((args.backend is None or key.get("backend") == args.backend)
+            and (args.precision is None or key.get("precision") == args.precision))
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from engines.cache import ArtifactCache
+
+    cache = ArtifactCache()
+    entries = [e for e in cache.entries() if _matches(e.key, args)]
+    if not entries:
+        print(f"nothing cached in {cache.root}")
+        return 0
+    print(f"cache: {cache.root}")
+    for e in entries:
+        k = e.key
+        where = k.get("device") or "any"
+        status = "ok" if e.valid else "INVALID (rebuilt on next use)"
+        size = f"{e.size / 1e6:.1f} MB" if e.size >= 0 else "missing"
+        print(f"  {k.get('kind', '?'):8} {k.get('backend', '?'):12} {k.get('precision', '?'):5} {size:>9}  "
+              f"{where}  {k.get('library', '')}  [{status}]  {e.path.name}")
+    return 0
+
+
+def run_clear(args: argparse.Namespace) -> int:
+    from engines.cache import ArtifactCache
+
+    cache = ArtifactCache()
+    removed = cache.clear(backend=args.backend, precision=args.precision)
+    print(f"removed {removed} cached item{'s' if removed != 1 else ''} from {cache.root}")
+    return 0
