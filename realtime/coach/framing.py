@@ -150,9 +150,9 @@ def place_crop(
     width = height * aspect_ratio
     left = min(max(ex - width / 2.0, 0.0), fw - width)
     top = min(max(ey - eye * height, 0.0), fh - height)
-    x0, y0 = int(round(left)), int(round(top))
-    x1, y1 = min(int(round(left + width)), fw), min(int(round(top + height)), fh)
-    return ideal, (x0, y0, x1, y1), limited
+    w_px, h_px = min(int(round(width)), fw), min(int(round(height)), fh)
+    x0, y0 = min(int(round(left)), fw - w_px), min(int(round(top)), fh - h_px)
+    return ideal, (x0, y0, x0 + w_px, y0 + h_px), limited
 
 
 def _inset(band: Band) -> Band:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -80,9 +82,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def graded(folder: Path) -> tuple[int, dict[str, dict], str]:
     """One CLI run over the whole folder (the analyzer starts once): exit code, reports by name, stderr."""
     capture = pytest.MonkeyPatch()
-    import io
-    import sys
-
     out, err = io.StringIO(), io.StringIO()
     capture.setattr(sys, "stdout", out)
     capture.setattr(sys, "stderr", err)

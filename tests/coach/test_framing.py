@@ -1,0 +1,101 @@
+"""Framing: the crop policy (ideal crop around the face, limited, shifted into the frame), crown from the
+matte or the landmarks, shoulders from the matte, and the ID crop."""
+
+from __future__ import annotations
+
+import pytest
+
+from realtime.coach.framing import compute_framing, find_crown, id_crop, measure_shoulders
+from realtime.coach.profile import load_profile
+from tests.coach.builders import FOREHEAD_ABOVE_EYES_T, T, face, matte, moved
+
+
+@pytest.fixture(scope="module")
+def professional():
+    return load_profile("professional")
+
+
+def test_ideal_crop_fits_and_hits_the_band_middles(professional) -> None:
+    framing = compute_framing(face(), None, professional)
+    assert framing.limited is None
+    assert framing.head_size == pytest.approx(0.35, abs=0.005)
+    assert framing.eye_line == pytest.approx(0.40, abs=0.005)
+    assert framing.centring == pytest.approx(0.0, abs=0.01)
+    x0, y0, x1, y1 = framing.crop
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(0.8, abs=0.005)
+
+
+@pytest.mark.parametrize(("obs", "limited", "head_size_side"), [
+    (moved(face(), scale=1.9, dy=60), "frame", "above"),
+    (moved(face(), scale=0.5), "minimum", "below"),
+])
+def test_crop_size_is_limited_by_frame_and_minimum(professional, obs, limited, head_size_side) -> None:
+    framing = compute_framing(obs, None, professional)
+    assert framing.limited == limited
+    band = professional.check("head_size").band
+    assert framing.head_size > band.high if head_size_side == "above" else framing.head_size < band.low
+    x0, y0, x1, y1 = framing.crop
+    assert 0 <= x0 < x1 <= 1280 and 0 <= y0 < y1 <= 720
+
+
+def test_crop_is_shifted_into_the_frame_not_resized(professional) -> None:
+    centred = compute_framing(face(), None, professional)
+    edge = compute_framing(moved(face(), dx=560), None, professional)
+    assert edge.crop[2] == 1280
+    assert edge.crop[2] - edge.crop[0] == centred.crop[2] - centred.crop[0]
+    assert edge.centring > 1.0
+
+
+def test_crown_from_landmarks_without_a_matte() -> None:
+    crown, from_matte = find_crown(face(), None)
+    assert not from_matte
+    assert crown == pytest.approx(300 - FOREHEAD_ABOVE_EYES_T * T - 0.4 * T)
+
+
+@pytest.mark.parametrize("size", [None, (640, 360)])
+def test_crown_from_the_matte_at_any_resolution(size) -> None:
+    obs = face()
+    crown, from_matte = find_crown(obs, matte(obs, crown_above_eyes_t=1.1, size=size))
+    assert from_matte
+    assert crown == pytest.approx(300 - 1.1 * T, abs=3.0)
+
+
+def test_matte_missing_the_head_falls_back_to_landmarks() -> None:
+    obs = face()
+    alpha = matte(obs)
+    alpha[:480] = 0.0  # nothing above the chin
+    assert find_crown(obs, alpha) == find_crown(obs, None)
+
+
+def test_shoulders_from_the_matte() -> None:
+    obs = face()
+    assert measure_shoulders(obs, matte(obs), 700.0) == pytest.approx(3.0, abs=0.1)
+    assert measure_shoulders(obs, matte(obs, shoulders=False), 700.0) < 0.7
+    assert measure_shoulders(obs, matte(obs), 470.0) == 0.0  # crop ends above the chin
+
+
+def test_one_sided_body_is_not_shoulders() -> None:
+    obs = face()
+    alpha = matte(obs)
+    alpha[480:, 640 + 120:] = 0.0  # the person's left shoulder (image right) is not there
+    assert measure_shoulders(obs, alpha, 700.0) < 1.2
+
+
+def test_tall_hair_gets_a_smaller_head_so_headroom_fits(professional) -> None:
+    obs = face()
+    framing = compute_framing(obs, matte(obs, crown_above_eyes_t=1.2), professional)
+    band = professional.check("headroom").band
+    assert band.contains(framing.headroom)
+    assert framing.head_size < 0.35
+    assert professional.check("eye_line").band.contains(framing.eye_line)
+
+
+def test_id_crop_head_is_the_profile_share_of_the_height() -> None:
+    profile = load_profile("id")
+    obs = face()
+    crown, _ = find_crown(obs, None)
+    x0, y0, x1, y1 = id_crop(obs, crown, profile)
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(35 / 45, abs=0.01)
+    share = (obs.chin[1] - crown) / (y1 - y0)
+    assert 0.70 <= share <= 0.80
+    assert y0 < crown
