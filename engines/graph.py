@@ -82,10 +82,13 @@ def seg_grid(segmentation: onnx.ModelProto) -> tuple[int, int]:
 def _inline(b: GraphBuilder, model: onnx.ModelProto, source: str, prefix: str) -> str:
     """Copy ``model``'s graph into ours under ``prefix``, fed by ``source``; returns its output name."""
     opsets = {o.domain: o.version for o in model.opset_import}
-    if opsets.get("", opsets.get("ai.onnx")) != 17 or set(opsets) - {"", "ai.onnx"}:
+    version = opsets.get("", opsets.get("ai.onnx", 0))
+    foreign = sorted({n.domain for n in model.graph.node if n.domain not in ("", "ai.onnx")})
+    if not 13 <= version <= 17 or foreign:
         raise EngineError(
-            f"segmentation model: expected the standard ONNX domain at opset 17, found {opsets}",
-            "convert the model with engines.models at opset 17",
+            f"segmentation model: expected standard ONNX operators at opset 13..17, found opsets {opsets}"
+            + (f" and operators from {', '.join(foreign)}" if foreign else ""),
+            "convert the model with engines.models (opset 17, no custom operators)",
         )
     prefixed = compose.add_prefix(model, prefix)
     b.nodes.append(helper.make_node("Identity", [source], [prefixed.graph.input[0].name], name=f"{prefix}feed"))
