@@ -121,6 +121,21 @@ class CaptureStage:
         with self._lock:
             return self._outcome
 
+    def finish(self) -> Capture | None:
+        """The source ended: close an open ready window early and capture its best frame, if any."""
+        if self._window_start is None or self.done or not self.auto:
+            return None
+        start, end = self._window_start, self._last_ok or self._window_start
+        self._window_start = self._last_ok = None
+        candidates = [c for c in self.ring.since(start) if c.all_passed]
+        pick = best(candidates, self.limits)
+        if pick is None:
+            return None
+        capture = Capture(pick, "auto", {"start_s": round(start, 4), "end_s": round(end, 4),
+                                         "candidates": len(candidates), "closed_early": True})
+        self._take(capture)
+        return capture
+
     def rearm(self) -> None:
         """Allow another auto capture after one was taken (the booth's next person)."""
         self._window_start = self._last_ok = None

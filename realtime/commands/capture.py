@@ -1,0 +1,165 @@
+"""``headshot capture``: run the coach on a source and save the best frame once everything is right.
+
+Exit codes (also in ``--help``):
+
+====  =======================================================================================
+0     captured: the folder, its crops and report.json are written
+10    nothing captured: the ``--max-seconds`` limit passed, or the source ended, before a ready
+      moment; the message names the check that failed on the most frames and its instruction
+2     bad flag, profile or setting;  3 source cannot be opened;  4 engine;  6 output not writable
+      (another --out, or free space);  130 interrupted
+====  =======================================================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from realtime.errors import ConfigError
+
+EXIT_NO_CAPTURE = 10
+LIVE_SLACK_S = 2.0  # a stalled camera still ends the run this long after --max-seconds
+_CAMERA = re.compile(r"^(?:camera:)?\d+$|^/dev/video\d+$")
+KEY_CHECKS = ("head_size", "eye_line", "headroom", "yaw", "pitch", "roll", "eyes_open", "expression",
+              "exposure", "evenness", "sharpness")
+
+EPILOG = """exit codes:
+  0   captured (folder with original, processed, crops and report.json)
+  10  nothing captured within --max-seconds or before the source ended;
+      the message says which check failed most and what to do
+  2 bad flag or profile, 3 source, 4 engine, 6 output folder not writable, 130 interrupted"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "capture",
+        help="take the best frame automatically once framing and light are right",
+        description="Coach the person on the source and save the best frame of the first ready moment: "
+                    "original, processed (relit, background per profile), square, 4:5 and ID crops, "
+                    "and report.json, in a new folder under --out.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--source", default="0",
+                        help="demo, a camera (0, camera:1, /dev/video2), a video file, or images (default: 0)")
+    parser.add_argument("--profile", default="professional", metavar="NAME|PATH",
+                        help="professional, id, actor, or a profile .toml file (default: professional)")
+    parser.add_argument("--out", default="headshots", help="folder for capture folders (default: ./headshots)")
+    parser.add_argument("--max-seconds", type=float, default=None, metavar="N",
+                        help=f"give up after N seconds of footage without a capture (exit {EXIT_NO_CAPTURE})")
+    parser.add_argument("--background", choices=("keep", "blur", "studio"), default=None,
+                        help="background of the processed frame (default: the profile's)")
+    parser.add_argument("--no-relight", dest="relight", action="store_false", default=None,
+                        help="do not relight the face")
+    parser.add_argument("--backend", choices=("auto", "onnxruntime", "tensorrt"), default="auto",
+                        help="engine backend (default: auto)")
+    parser.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
+                        help="engine precision (default: the backend's)")
+    parser.add_argument("--json", action="store_true", help="print the report path and summary as JSON")
+    parser.set_defaults(handler=run)
+
+
+def is_camera(spec: str) -> bool:
+    return bool(_CAMERA.match(str(spec).strip()))
+
+
+class InstructionPrinter:
+    """Sink for live sources: prints each new instruction on stderr, so a person at a camera knows
+    what to change while no window is open."""
+
+    name = "instructions"
+
+    def __init__(self) -> None:
+        self._said: str | None = None
+
+    def send(self, frame: Any) -> None:
+        said = frame.assessment.instruction if frame.assessment is not None else None
+        if said != self._said:
+            self._said = said
+            if said:
+                print(f"headshot capture: {said}", file=sys.stderr, flush=True)
+
+    def idle(self, source_state: str) -> None:
+        pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from realtime.capture.stage import CaptureStage
+    from realtime.loop import Loop
+    from realtime.pipeline import PipelineOptions, open_pipeline
+    from realtime.sources import open_source
+
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        raise ConfigError(f"expected --max-seconds > 0, got {args.max_seconds}", "pass a positive number")
+    live = is_camera(args.source)
+    options = PipelineOptions(profile=args.profile, backend=args.backend, background=args.background,
+                              relight=args.relight, mirrored=False,
+                              **({"precision": args.precision} if args.precision else {}))
+    stop = threading.Event()
+    with ExitStack() as stack:
+        source = stack.enter_context(open_source(args.source, live=live))
+        pipeline = open_pipeline(options, stack)
+        stage = CaptureStage(pipeline.profile, out_dir=Path(args.out), fps=source.fps, auto=True, once=True,
+                             max_seconds=args.max_seconds, stop=stop, source_info=source.describe())
+        sinks = [InstructionPrinter()] if live and not args.json else []
+        loop = Loop(source, [*pipeline.stages, stage], sinks, stop=stop)
+        wall_limit = args.max_seconds + LIVE_SLACK_S if live and args.max_seconds else None
+        loop.run(max_seconds=wall_limit)
+        if not stage.captures:
+            stage.finish()  # a video that ended inside a ready window still gets its best frame
+    capture = stage.captures[0] if stage.captures else None
+    if capture is None or capture.folder is None:
+        return _nothing(stage, args)
+    _print_capture(capture.report or {}, capture.folder, args.json)
+    return 0
+
+
+def _nothing(stage: Any, args: argparse.Namespace) -> int:
+    summary = stage.log.timeout_summary()
+    summary["reason"] = "time limit" if stage.timed_out else "source ended"
+    worst = summary["most_failed"]
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        why = (f"no capture within {args.max_seconds:g} s" if stage.timed_out
+               else "the source ended before a ready moment")
+        if worst is None:
+            print(f"headshot capture: {why}: no face was seen. Face the camera, closer and in better light.",
+                  file=sys.stderr)
+        else:
+            todo = worst["instruction"] or f"fix {worst['check']}"
+            print(f"headshot capture: {why}: '{worst['check']}' failed most "
+                  f"({worst['frames']} of {summary['frames']} frames). {todo}.", file=sys.stderr)
+    return EXIT_NO_CAPTURE
+
+
+def _print_capture(report: dict[str, Any], folder: Path, as_json: bool) -> None:
+    from realtime.capture.report import summary
+
+    brief = summary(report, str(folder))
+    if as_json:
+        print(json.dumps(brief, indent=2))
+        return
+    print(f"Captured: {folder}")
+    print(f"  frame {report['frame_index']} at {report['time_s']:.2f} s ({report['trigger']}), "
+          f"score {report['score']:.2f}")
+    checks = report.get("checks", {})
+    shown = []
+    for name in KEY_CHECKS:
+        check = checks.get(name)
+        if check is None or check["value"] is None:
+            continue
+        shown.append(f"{name} {check['value']:.3g} {'ok' if check['pass'] else 'FAIL'}")
+    if shown:
+        print("  " + ", ".join(shown))
+    print("  files: " + " ".join(report["files"].values()))
+    if brief["upscaled"]:
+        print(f"  upscaled to the minimum size: {', '.join(brief['upscaled'])} "
+              "(a closer or higher-resolution camera gives native pixels)")
