@@ -35,6 +35,8 @@ PREFERRED_SIZE = (1280, 720)  # what the live loop asks for by default (realtime
 SETTLE_FRAMES = 20  # frames read before reading auto values, so auto exposure / WB have converged
 MAX_PLAUSIBLE_LATENCY_MS = 1000.0  # a buffer timestamp further back than this is another clock
 MJPG = cv2.VideoWriter_fourcc(*"MJPG")
+# What ``headshot calibrate camera`` opens devices with; tests put a fake device factory here.
+OPEN_CAPTURE: CaptureFactory = open_v4l2
 
 # V4L2's auto-exposure menu as OpenCV's V4L2 backend passes it through: 1 = manual, 3 = aperture
 # priority (auto). Older OpenCV builds mapped these to 0.25 / 0.75, so both manual readings count.
