@@ -48,7 +48,8 @@ class EngineStage:
         out = self.backend.run(frame.image, self.settings)
         frame.alpha = out.alpha
         frame.processed = out.image
-        frame.engine_info = dict(self.backend.info)
+        info = self.backend.info
+        frame.engine_info = info.as_dict() if hasattr(info, "as_dict") else dict(info)
 
 
 class FaceStage:
@@ -139,7 +140,12 @@ def studio_settings(profile: Any, options: PipelineOptions) -> Any:
     """The engine settings for a profile, with the command line's overrides applied."""
     from engines.settings import StudioSettings
 
-    settings = StudioSettings.from_profile(profile.studio)
+    background = profile.background
+    values: dict[str, Any] = {"relight": profile.relight_strength > 0, "relight_strength": profile.relight_strength,
+                              "background": background.mode, "blur_strength": background.blur_strength}
+    if background.colour is not None:  # the profile's "#rrggbb" as the graph's B, G, R
+        values["studio_color_bgr"] = tuple(float(c) for c in reversed(background.colour))
+    settings = StudioSettings.from_mapping(values)
     if options.background is not None:
         settings = replace(settings, background=options.background)
     if options.relight is not None:
