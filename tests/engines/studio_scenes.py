@@ -1,0 +1,97 @@
+"""Scenes and runners shared by the studio-graph tests: real photos transformed by code, no fixtures on disk."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import cv2
+import numpy as np
+import onnx
+import onnxruntime as ort
+import skimage.data
+
+from engines.graph import build_studio_graph, standin_segmentation
+from engines.settings import StudioSettings
+
+
+@cache
+def real_segmentation() -> onnx.ModelProto:
+    """MediaPipe's selfie model converted by engines.models (from the pinned wheel, cached)."""
+    from engines.models import load_segmentation_model
+
+    return load_segmentation_model("general")
+
+
+@cache
+def session(kind: str = "real", target: str = "onnxruntime") -> ort.InferenceSession:
+    seg = real_segmentation() if kind == "real" else standin_segmentation()
+    model = build_studio_graph(seg, target=target)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+def run_frames(
+    sess: ort.InferenceSession, frames: list[np.ndarray], settings: StudioSettings
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Feed frames in order with the state loop closed; returns (image HxWx3, alpha HxW) per frame."""
+    grid = (256, 256)
+    state = np.zeros((1, *grid, 1), np.float32)
+    out = []
+    for frame in frames:
+        image, alpha, state = sess.run(
+            None, {"frame": frame[None], "settings": settings.to_tensor(), "state_in": state}
+        )
+        out.append((image[0], alpha[0, ..., 0]))
+    return out
+
+
+def settle(sess: ort.InferenceSession, frame: np.ndarray, settings: StudioSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The output once temporal smoothing has converged on a still frame."""
+    return run_frames(sess, [frame] * 4, settings)[-1]
+
+
+@cache
+def astronaut_frame(width: int = 1280, height: int = 720) -> np.ndarray:
+    """A webcam-like headshot: the astronaut's head and shoulders, face about 0.3 of the frame height."""
+    photo = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)[0:340, 90:430]
+    canvas = np.full((height, width, 3), 90, np.uint8)
+    side = height
+    x0 = (width - side) // 2
+    canvas[:, x0 : x0 + side] = cv2.resize(photo, (side, side), interpolation=cv2.INTER_AREA)
+    canvas.setflags(write=False)
+    return canvas
+
+
+def face_box(frame: np.ndarray) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the largest face, with the Haar cascade that ships inside cv2."""
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    faces = cascade.detectMultiScale(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), 1.1, 5, minSize=(80, 80))
+    if len(faces) == 0:
+        raise LookupError("no face found in the test frame")
+    x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
+    return int(x), int(y), int(w), int(h)
+
+
+def to_linear(u8: np.ndarray) -> np.ndarray:
+    v = u8.astype(np.float64) / 255.0
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def to_srgb8(linear: np.ndarray) -> np.ndarray:
+    v = np.clip(linear, 0.0, 1.0)
+    v = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
+    return np.clip(np.round(v * 255.0), 0, 255).astype(np.uint8)
+
+
+def luminance(u8_bgr: np.ndarray) -> np.ndarray:
+    """Linear-light luminance (Rec. 709 weights), 0..1."""
+    lin = to_linear(u8_bgr)
+    return 0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]
+
+
+def side_light(frame: np.ndarray, centre_x: float, width: float, stops: float) -> np.ndarray:
+    """Darken the image right of ``centre_x`` by ``stops`` in linear light, with a smooth logistic edge."""
+    xs = np.arange(frame.shape[1], dtype=np.float64)[None, :, None]
+    darkening = stops / (1.0 + np.exp(-(xs - centre_x) / width))
+    return to_srgb8(to_linear(frame) * 2.0 ** (-darkening))
