@@ -123,3 +123,17 @@ def test_unreachable_bar_is_a_calibration_error(cache: ArtifactCache, frames: Fr
 )
 def test_matte_iou(a: np.ndarray, b: np.ndarray, expected: float) -> None:
     assert matte_iou(a, b) == pytest.approx(expected)
+
+
+def test_frames_from_a_folder_are_spread_evenly(tmp_path) -> None:
+    import cv2
+
+    from calibration.frames import source_frames
+
+    for i, image in enumerate(astronaut_frames(12, SIZE).images):
+        cv2.imwrite(str(tmp_path / f"booth_{i:02d}.png"), image)
+    picked = source_frames(str(tmp_path), 8)
+    assert len(picked) == 8 and picked.images[0].shape == (SIZE[1], SIZE[0], 3)
+    assert picked.labels[0].endswith("frame 0") and picked.labels[-1].endswith("frame 10")
+    with pytest.raises(CalibrationError, match="at least 8 frames"):
+        source_frames(str(tmp_path / "booth_00.png"), 8)
