@@ -1,0 +1,173 @@
+"""TensorRT backend: its pure decisions (no GPU) and, on a GPU, parity with ONNX Runtime and the engine cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engines.backends import open_backend, tensorrt_unavailable
+from engines.backends.gpu import CudaDevice
+from engines.backends.tensorrt_plan import (
+    DEFAULT_PROFILE,
+    GPU_FIX,
+    INSTALL_FIX,
+    Buffer,
+    BuildPlan,
+    ShapeProfile,
+    TensorRow,
+    build_plan,
+    engine_key,
+    plan_buffers,
+    profile_inputs,
+    timing_cache_name,
+    trt_dtype_name,
+    unavailable_error,
+)
+from realtime.errors import EngineError
+
+H100 = CudaDevice(0, "NVIDIA H100 80GB HBM3", (9, 0), 12040)
+STUDIO_ROWS = [
+    TensorRow("frame", True, "uint8", (1, -1, -1, 3)),
+    TensorRow("settings", True, "float32", (22,)),
+    TensorRow("state_in", True, "float32", (1, 256, 256, 1)),
+    TensorRow("image", False, "uint8", (1, -1, -1, 3)),
+    TensorRow("alpha", False, "float32", (1, -1, -1, 1)),
+    TensorRow("state_out", False, "float32", (1, 256, 256, 1)),
+]
+
+
+@pytest.mark.parametrize(("precision", "flags", "strongly", "expected"), [
+    ("fp32", {"FP16", "INT8"}, True, BuildPlan("fp32", (), False)),
+    ("fp16", {"FP16", "INT8"}, True, BuildPlan("fp32", ("FP16",), False)),  # TensorRT 10
+    ("fp16", set(), True, BuildPlan("fp16", (), True)),  # TensorRT 11: fp16 ONNX, strongly typed
+    ("int8", {"FP16", "INT8"}, True, BuildPlan("qdq", ("INT8", "FP16"), False)),
+    ("int8", set(), True, BuildPlan("qdq", (), True)),
+])
+def test_build_plan_per_tensorrt_generation(precision, flags, strongly, expected):
+    assert build_plan(precision, builder_flags=flags, has_strongly_typed=strongly) == expected
+
+
+@pytest.mark.parametrize(("precision", "message"), [("fp16", "neither"), ("int8", "cannot build int8"),
+                                                    ("bf16", "expected fp32, fp16 or int8")])
+def test_build_plan_refusals(precision, message):
+    with pytest.raises(EngineError, match=message):
+        build_plan(precision, builder_flags=set(), has_strongly_typed=False)
+
+
+def test_profile_is_the_issue_sizes_and_keys_the_cache():
+    assert DEFAULT_PROFILE.text == "1x360x640x3..1x720x1280x3..1x1080x1920x3"
+    assert profile_inputs(STUDIO_ROWS, DEFAULT_PROFILE) == {
+        "frame": ((1, 360, 640, 3), (1, 720, 1280, 3), (1, 1080, 1920, 3))}
+    bare = [TensorRow("input", True, "float32", (1, 256, 256, 3)),
+            TensorRow("mask", False, "float32", (1, 256, 256, 1))]
+    assert profile_inputs(bare, DEFAULT_PROFILE) == {}
+
+
+def test_only_the_frame_may_be_dynamic():
+    rows = [TensorRow("settings", True, "float32", (-1,))]
+    with pytest.raises(EngineError, match="only 'frame' may"):
+        profile_inputs(rows, DEFAULT_PROFILE)
+
+
+@pytest.mark.parametrize(("shape", "ok"), [((1, 360, 640, 3), True), ((1, 1080, 1920, 3), True),
+                                           ((1, 720, 1280, 3), True), ((1, 2160, 3840, 3), False),
+                                           ((1, 240, 320, 3), False), ((2, 720, 1280, 3), False)])
+def test_frames_outside_the_profile_are_refused(shape, ok):
+    if ok:
+        DEFAULT_PROFILE.check(shape)
+    else:
+        with pytest.raises(EngineError, match="outside the TensorRT engine's size range 640x360 .. 1920x1080"):
+            DEFAULT_PROFILE.check(shape)
+
+
+def test_profile_must_be_ordered():
+    with pytest.raises(EngineError, match="min <= opt <= max"):
+        ShapeProfile(min=(1, 720, 1280, 3), opt=(1, 360, 640, 3))
+
+
+def test_engine_key_covers_gpu_version_precision_and_profile():
+    key = engine_key("a" * 64, precision="fp16", device=H100, trt_version="10.3.0", profile=DEFAULT_PROFILE)
+    assert (key.backend, key.precision, key.device, key.library, key.profile) == (
+        "tensorrt", "fp16", "NVIDIA H100 80GB HBM3 (sm_90)", "tensorrt 10.3.0", DEFAULT_PROFILE.text)
+    other_gpu = engine_key("a" * 64, precision="fp16", device=CudaDevice(0, "NVIDIA H100 80GB HBM3", (8, 0), 1),
+                           trt_version="10.3.0", profile=DEFAULT_PROFILE)
+    assert other_gpu.digest() != key.digest()
+    assert timing_cache_name(H100, "10.3.0") == "timing-NVIDIA-H100-80GB-HBM3--sm-90-trt10.3.0.cache"
+
+
+def test_buffers_are_planned_from_the_resolved_shapes():
+    resolved = {"frame": (1, 720, 1280, 3), "image": (1, 720, 1280, 3), "alpha": (1, 720, 1280, 1)}
+    plan = {b.name: b for b in plan_buffers(STUDIO_ROWS, resolved)}
+    assert plan["frame"] == Buffer("frame", True, "uint8", (1, 720, 1280, 3))
+    assert plan["frame"].nbytes == 720 * 1280 * 3
+    assert plan["alpha"].nbytes == 720 * 1280 * 4
+    assert plan["state_in"].nbytes == plan["state_out"].nbytes == 256 * 256 * 4
+    assert [b.is_input for b in plan.values()] == [True, True, True, False, False, False]
+
+
+def test_unresolved_shapes_are_an_error():
+    with pytest.raises(EngineError, match="could not resolve the shape of 'image'"):
+        plan_buffers(STUDIO_ROWS, {"frame": (1, 720, 1280, 3), "alpha": (1, 720, 1280, 1)})
+
+
+@pytest.mark.parametrize(("name", "dtype"), [("DataType.FLOAT", "float32"), ("HALF", "float16"),
+                                             ("DataType.UINT8", "uint8"), ("DataType.INT32", "int32")])
+def test_dtype_names(name, dtype):
+    assert trt_dtype_name(name) == dtype
+
+
+def test_unknown_dtype_is_an_error():
+    with pytest.raises(EngineError, match="FP8"):
+        trt_dtype_name("DataType.FP8")
+
+
+@pytest.mark.parametrize(("reason", "fix"), [("no usable CUDA device: no NVIDIA driver", GPU_FIX),
+                                             ("tensorrt and pycuda not installed", INSTALL_FIX)])
+def test_unavailable_error_gives_the_fix_that_applies(reason, fix):
+    assert unavailable_error(reason).fix == fix
+
+
+# -- on a GPU ----------------------------------------------------------------------------------
+_NO_TRT = tensorrt_unavailable()
+gpu = pytest.mark.skipif(_NO_TRT is not None, reason=f"TensorRT not usable here: {_NO_TRT}")
+
+
+@pytest.mark.gpu
+@gpu
+def test_tensorrt_fp16_matches_onnxruntime(segmentation_model, astronaut_bgr, tmp_path):
+    from engines.cache import ArtifactCache
+    from engines.graph import build_studio_graph
+
+    ort_model = build_studio_graph(segmentation_model, variant="general", target="onnxruntime")
+    trt_model = build_studio_graph(segmentation_model, variant="general", target="tensorrt")
+    frames = [astronaut_bgr, np.ascontiguousarray(astronaut_bgr[:, ::-1]), astronaut_bgr[::2, ::2].copy()]
+    with open_backend("onnxruntime", ort_model) as ref_engine, \
+            open_backend("tensorrt", trt_model, precision="fp16", cache=ArtifactCache(tmp_path)) as engine:
+        assert engine.info.backend == "tensorrt"
+        for frame in frames:
+            ref, out = ref_engine.run(frame), engine.run(frame)
+            image_diff = np.abs(ref.image.astype(np.int16) - out.image.astype(np.int16))
+            alpha_diff = np.abs(ref.alpha - out.alpha)
+            assert np.mean(image_diff <= 2) >= 0.999
+            assert np.mean(alpha_diff <= 2 / 255) >= 0.999
+
+
+@pytest.mark.gpu
+@gpu
+def test_engine_cache_round_trip(segmentation_model, astronaut_bgr, tmp_path):
+    from engines.cache import ArtifactCache
+
+    cache = ArtifactCache(tmp_path)
+    with open_backend("tensorrt", segmentation_model, precision="fp16", cache=cache) as first:
+        a = first.run(astronaut_bgr)
+        assert first.info.details["engine"] == "built"
+    (entry,) = [e for e in cache.entries() if e.key["kind"] == "engines"]
+    assert entry.valid and entry.key["device"] and entry.key["library"].startswith("tensorrt ")
+    assert list((tmp_path / "tensorrt").glob("timing-*.cache"))
+    with open_backend("tensorrt", segmentation_model, precision="fp16", cache=cache) as second:
+        b = second.run(astronaut_bgr)
+        assert second.info.details["engine"] == "cached"
+    assert np.array_equal(a.alpha, b.alpha)
+    entry.path.write_bytes(entry.path.read_bytes()[:1000])  # truncated: detected and rebuilt
+    with open_backend("tensorrt", segmentation_model, precision="fp16", cache=cache) as third:
+        assert third.info.details["engine"] == "built"
