@@ -6,7 +6,6 @@ import pytest
 
 from calibration.booth_profile import CAMERA_SECTION_SPEC, write_booth_profile
 from calibration.camera import CameraCalibration, CameraMode, ControlResult, FrameTiming
-from realtime.coach import profile as coach_profile
 from realtime.coach.profile import load_profile
 from realtime.coach.profile_schema import SECTION_KEYS
 from realtime.errors import ConfigError
@@ -25,32 +24,32 @@ def calibration(fov: float | None = 68.0) -> CameraCalibration:
     )
 
 
-@pytest.fixture
-def camera_in_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The schema as it should be with the [camera] section added (see CAMERA_SECTION_SPEC)."""
-    monkeypatch.setitem(SECTION_KEYS, "camera", CAMERA_SECTION_SPEC)
-    optional = coach_profile.OPTIONAL_KEYS | {f"camera.{key}" for key in CAMERA_SECTION_SPEC}
-    monkeypatch.setattr(coach_profile, "OPTIONAL_KEYS", optional)
+def test_coach_schema_knows_every_camera_key() -> None:
+    """The [camera] keys this writer emits are the ones the coach loader validates, with the same specs."""
+    assert SECTION_KEYS["camera"].keys() == CAMERA_SECTION_SPEC.keys()
+    for key, spec in CAMERA_SECTION_SPEC.items():
+        if key != "fov_source":  # the coach accepts any text there; we write one of FOV_SOURCES
+            assert SECTION_KEYS["camera"][key] == spec, key
 
 
 @pytest.mark.parametrize("fov", [68.0, None])
-def test_booth_profile_loads_with_the_coach_loader_once_camera_is_in_its_schema(camera_in_schema: None, tmp_path,
-                                                                                fov: float | None) -> None:
+def test_booth_profile_loads_with_the_coach_loader(tmp_path, fov: float | None) -> None:
     path = write_booth_profile(tmp_path / "booth.toml", calibration(fov))
     profile = load_profile(path)
     base = load_profile("professional")
     assert profile.checks == base.checks and profile.crop == base.crop  # everything else is inherited
+    assert profile.camera["width"] == 1280 and profile.camera["exposure"] == 156.0
+    assert profile.camera_fov_deg == fov
+    assert "focus" not in profile.camera and profile.camera["unlocked"] == "focus"
 
 
-def test_builtin_profiles_still_load_with_camera_in_the_schema(camera_in_schema: None) -> None:
+def test_builtin_profiles_have_no_camera() -> None:
     for name in ("professional", "id", "actor"):
-        load_profile(name)
+        assert not load_profile(name).camera
 
 
-def test_booth_profile_with_todays_schema(tmp_path) -> None:
-    """Documents the gap: until the coach schema has [camera], the loader refuses it by name."""
-    if "camera" in SECTION_KEYS:
-        pytest.skip("the coach schema has a [camera] section now; the test above covers it")
+def test_a_wrong_camera_value_is_refused_by_the_loader(tmp_path) -> None:
     path = write_booth_profile(tmp_path / "booth.toml", calibration())
-    with pytest.raises(ConfigError, match="unknown key 'camera'"):
+    path.write_text(path.read_text().replace("fov_deg = 68.0", "fov_deg = 400.0"))
+    with pytest.raises(ConfigError, match="camera.fov_deg"):
         load_profile(path)
