@@ -27,8 +27,8 @@ import contextlib
 import errno
 import io
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -94,7 +94,9 @@ def fsync_dir(path: Path) -> None:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that the file is either the old one, absent, or complete."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    # os.open with 0o666 (not mkstemp's 0o600): the finished file gets the user's umask like any other.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -122,6 +124,17 @@ def sink_error(exc: OSError, out_dir: Path) -> SinkError:
                      "check the folder, free space and permissions, or pass another --out")
 
 
+def _make_partial(out_dir: Path) -> Path:
+    """A new hidden temporary folder (mode from the umask, unlike mkdtemp's 0o700)."""
+    while True:
+        partial = out_dir / f"{PARTIAL_PREFIX}{secrets.token_hex(6)}"
+        try:
+            os.mkdir(partial)
+        except FileExistsError:
+            continue
+        return partial
+
+
 def _reserve(out_dir: Path, when: datetime) -> Path:
     stamp = when.strftime("%Y%m%d-%H%M%S")
     for counter in range(1, MAX_COUNTER + 1):
@@ -147,7 +160,7 @@ def write_folder(out_dir: Path, files: Mapping[str, bytes], when: datetime | Non
     partial: Path | None = None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(prefix=PARTIAL_PREFIX, dir=out_dir))
+        partial = _make_partial(out_dir)
         for name, data in files.items():
             atomic_write(partial / name, data)
         fsync_dir(partial)

@@ -180,3 +180,13 @@ def test_failed_write_keeps_the_capture_for_a_retry(placed, professional, tmp_pa
     folder = stage.write(out_dir=tmp_path / "other")
     assert folder.parent == tmp_path / "other" and (folder / "report.json").is_file()
     assert stage.pending is None
+
+
+def test_folders_and_files_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        folder = write_folder(tmp_path, FILES, WHEN)
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert (folder / "a.png").stat().st_mode & 0o777 == 0o644
