@@ -84,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if args.mask is not None and _kind(args.mask, "--mask") != kind:
         raise ConfigError(f"--mask {args.mask}: expected an {kind} for an {kind} input",
                           f"give --mask a {'.png' if kind == 'image' else '.mp4'} name")
-    settings = StudioSettings(background=args.background, relight=args.relight)
+    # A still image has no previous frame: temporal smoothing would only blend the matte toward the
+    # empty start state, so it is off for images.
+    settings = StudioSettings(background=args.background, relight=args.relight,
+                              **({"smoothing": 0.0} if kind == "image" else {}))
     with open_studio_engine(args.backend, precision=args.precision, variant=args.model,
                             segmentation_only=args.segmentation_only, threads=args.threads) as engine:
         info = engine.info
