@@ -28,7 +28,7 @@ from calibration import CalibrationError
 
 RESIZE_MODE = "asymmetric"  # engines/graph.py: the downsample to the segmentation grid
 # Built-in frames are made at this size (width, height). Measured: at 640x360 the held-back IoU falls to
-# about 0.97 even with the decoder in float, because the graph's downsample to the grid has no
+# about 0.97 even with the decoder in float, probably because the downsample to the grid has no
 # antialiasing, so larger frames reach the network with more aliasing that int8 amplifies.
 CALIBRATION_SIZE = (320, 180)
 HOLDOUT_EVERY = 4  # every 4th frame (index % 4 == 3) is held back from calibration to measure accuracy
