@@ -155,12 +155,13 @@ def draw_guide(canvas: np.ndarray, transform: CanvasTransform, assessment: Asses
         put_text(canvas, "eyes", (x1 + 6, ey + 6), 0.55, GUIDE, 1)
 
 
-def draw_checklist(canvas: np.ndarray, assessment: Assessment | None, top: int = 70) -> None:
+def draw_checklist(canvas: np.ndarray, assessment: Assessment | None, top: int = 60) -> None:
     """One row per check, in priority order: a dot in the pass / close / fail colour and the name."""
     width = canvas.shape[1]
     x0 = width - PANEL_WIDTH - 10
     rows = list(assessment.checks.values()) if assessment is not None else []
-    row_h = 25
+    room = canvas.shape[0] - BAND_HEIGHT - 10 - (top + 40)  # keep clear of the instruction band
+    row_h = max(12, min(25, room // max(1, len(rows))))
     bottom = top + 40 + max(1, len(rows)) * row_h
     shade(canvas, (x0, top, width - 10, bottom), opacity=0.6)
     put_text(canvas, "Checklist", (x0 + 12, top + 28), 0.7, WHITE, 2, outline=False)
@@ -168,11 +169,12 @@ def draw_checklist(canvas: np.ndarray, assessment: Assessment | None, top: int =
         put_text(canvas, "No face yet", (x0 + 12, top + 58), 0.6, UNKNOWN, 1, outline=False)
         return
     for i, check in enumerate(rows):
-        y = top + 50 + i * row_h
+        y = top + 40 + i * row_h + row_h // 2
         measured = getattr(check, "measured", True)
         colour = STATUS_COLOURS.get(check.status, UNKNOWN) if measured else UNKNOWN
-        cv2.circle(canvas, (x0 + 20, y), 7, colour, -1, LINE)
-        put_text(canvas, check_label(check.name), (x0 + 36, y + 6), 0.55, WHITE, 1, outline=False)
+        cv2.circle(canvas, (x0 + 20, y), min(7, row_h // 3), colour, -1, LINE)
+        put_text(canvas, check_label(check.name), (x0 + 36, y + 6), min(0.55, row_h / 45), WHITE, 1,
+                 outline=False)
 
 
 def ready_fraction(assessment: Assessment | None) -> float:

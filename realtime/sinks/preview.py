@@ -63,22 +63,17 @@ class PreviewControls:
     """
 
     def __init__(self, pipeline: Any | None = None, *, profiles: Sequence[str] = DEFAULT_PROFILES,
-                 mirrored: bool = True) -> None:
+                 mirrored: bool = True, on_profile: Callable[[Any], None] | None = None) -> None:
         self.pipeline = pipeline
+        self.on_profile = on_profile  # told the new profile object (e.g. the capture stage follows it)
         self.profiles = tuple(profiles)
         self.mirrored = mirrored
         self._has_engine = pipeline is not None and getattr(pipeline, "engine", None) is not None
-        if pipeline is not None:
-            self._call("set_mirrored", mirrored)
-
-    def _call(self, method: str, *args: Any) -> Any:
-        fn = getattr(self.pipeline, method, None)
-        return fn(*args) if fn is not None else None
 
     def toggle_mirror(self) -> str:
         self.mirrored = not self.mirrored
         if self.pipeline is not None:
-            self._call("set_mirrored", self.mirrored)
+            self.pipeline.set_mirrored(self.mirrored)  # the coach's on-screen arrows follow the mirror
         return f"mirror {'on' if self.mirrored else 'off'}"
 
     def next_background(self) -> str:
@@ -100,6 +95,8 @@ class PreviewControls:
         index = self.profiles.index(current) if current in self.profiles else -1
         name = self.profiles[(index + 1) % len(self.profiles)]
         self.pipeline.set_profile(name)
+        if self.on_profile is not None:
+            self.on_profile(self.pipeline.profile)
         return f"profile {name}"
 
     @property
@@ -189,7 +186,7 @@ class PreviewSink:
         return OverlayView(
             mirrored=self.controls.mirrored,
             fps=fps,
-            latency_ms=frame.timings_ms.get("end_to_end"),
+            latency_ms=frame.timings_ms.get("end_to_end", (now - frame.grab_time) * 1000.0),
             status=self.controls.status(),
             show_help=self.show_help,
             flash=flash,

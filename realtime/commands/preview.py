@@ -1,0 +1,124 @@
+"""``headshot preview``: the live window with the coach's guides, keys, and optionally the virtual camera.
+
+Also holds the flags the three live commands share (``preview``, ``vcam``, ``booth``): the processing
+(``--profile``, ``--backend`` ...) and the virtual camera (``--device``, ``--vcam-backend``), so the
+window, the call and the booth show the same processing from the same options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from contextlib import ExitStack
+from typing import Any
+
+from realtime.errors import ConfigError
+
+
+def add_pipeline_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", default="0",
+                        help="demo, a camera (0, camera:1, /dev/video2), a video file, or images (default: 0)")
+    parser.add_argument("--profile", default="professional",
+                        help="professional, id, actor, or a profile TOML file (default: professional)")
+    parser.add_argument("--backend", default="auto", help="engine backend: auto, onnxruntime, tensorrt")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"))
+    parser.add_argument("--background", choices=("keep", "blur", "studio"), default=None,
+                        help="background mode (default: the profile's)")
+    parser.add_argument("--relight", dest="relight", action="store_true", default=None, help="relight on")
+    parser.add_argument("--no-relight", dest="relight", action="store_false", help="relight off")
+    parser.add_argument("--no-engine", action="store_true",
+                        help="skip segmentation and relighting (coach the raw camera frame)")
+    parser.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+
+
+def add_vcam_args(parser: argparse.ArgumentParser, *, flag: bool = True) -> None:
+    if flag:
+        parser.add_argument("--vcam", action="store_true",
+                            help="also send the processed frame (no overlays) to a virtual camera")
+    parser.add_argument("--device", default=None, help="virtual camera device, e.g. /dev/video10")
+    parser.add_argument("--vcam-backend", default=None,
+                        help="pyvirtualcam backend (v4l2loopback, obs, unitycapture; default: any)")
+
+
+def pipeline_options(args: argparse.Namespace, *, mirrored: bool) -> Any:
+    from realtime.pipeline import PipelineOptions
+
+    return PipelineOptions(profile=args.profile, backend=args.backend, precision=args.precision,
+                           background=args.background, relight=args.relight, mirrored=mirrored,
+                           engine=not args.no_engine)
+
+
+def profile_names(current: str) -> tuple[str, ...]:
+    """The profiles ``p`` cycles through: the built-in ones, plus the user's own file first."""
+    from realtime.coach.profile import builtin_profiles
+
+    names = tuple(builtin_profiles())
+    return names if current in names else (current, *names)
+
+
+def open_vcam(args: argparse.Namespace, stack: ExitStack, *, fps: float, size: tuple[int, int] | None = None,
+              framer: Any = None) -> Any:
+    from realtime.sinks.vcam import VirtualCameraSink
+
+    return stack.enter_context(VirtualCameraSink(size=size, fps=fps, device=args.device,
+                                                 backend=args.vcam_backend, framer=framer))
+
+
+def check_seconds(args: argparse.Namespace) -> None:
+    if args.seconds is not None and args.seconds <= 0:
+        raise ConfigError(f"expected --seconds > 0, got {args.seconds}", "pass a positive number of seconds")
+
+
+def say(command: str):
+    """A reporter that prints state changes on stderr, one line each (tests and users read them)."""
+
+    def report(text: str) -> None:
+        print(f"headshot {command}: {text}", file=sys.stderr, flush=True)
+
+    return report
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("preview", help="live window: mirror, guides, checklist, instructions, capture",
+                            description="Open a live window with the processed frame, the profile's crop "
+                                        "guide, the checklist and one instruction. Keys: space capture, "
+                                        "b background, r relight, m mirror, p profile, h help, q quit.")
+    add_pipeline_args(parser)
+    parser.add_argument("--no-mirror", action="store_true", help="show the frame unmirrored")
+    parser.add_argument("--out", default="headshots", help="where captures go (default: ./headshots)")
+    parser.add_argument("--auto", action="store_true", help="also capture once automatically when ready")
+    add_vcam_args(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from realtime.capture.stage import CaptureStage
+    from realtime.loop import Loop
+    from realtime.pipeline import open_pipeline
+    from realtime.sinks.preview import PreviewControls, PreviewSink
+    from realtime.sinks.window import Window
+    from realtime.sources import open_source
+
+    check_seconds(args)
+    stop = threading.Event()
+    report = say("preview")
+    mirrored = not args.no_mirror
+    with ExitStack() as stack:
+        window = stack.enter_context(Window())  # no display: fail before opening camera and models
+        source = stack.enter_context(open_source(args.source, live=True))
+        pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
+        capture = CaptureStage(pipeline.profile, out_dir=args.out, fps=source.fps, auto=args.auto, once=True,
+                               source_info=source.describe())
+        controls = PreviewControls(pipeline, profiles=profile_names(args.profile), mirrored=mirrored,
+                                   on_profile=lambda profile: setattr(capture, "profile", profile))
+        preview = PreviewSink(window, stop=stop, controls=controls, trigger_capture=capture.trigger,
+                              last_capture=capture.last_capture, report=report)
+        sinks: list[Any] = [preview]
+        if args.vcam:
+            sinks.append(open_vcam(args, stack, fps=source.fps))
+        report(f"started ({', '.join(controls.status())})")
+        loop = Loop(source, [*pipeline.stages, capture], sinks, stop=stop)
+        stats = loop.run(max_seconds=args.seconds)
+        report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps)")
+    return 0
