@@ -133,7 +133,11 @@ class Pipeline:
             self.engine.settings = studio_settings(profile, self.options)
 
     def set_mirrored(self, mirrored: bool) -> None:
-        self.coach.coach.mirrored = mirrored
+        """Coach for a mirrored (preview) or unmirrored view: a fresh coach, its wording depends on it."""
+        from realtime.coach.coach import Coach
+
+        if self.coach.coach.mirrored != mirrored:
+            self.coach.coach = Coach(self.coach.coach.profile, mirrored=mirrored)
 
 
 def studio_settings(profile: Any, options: PipelineOptions) -> Any:
@@ -155,7 +159,6 @@ def studio_settings(profile: Any, options: PipelineOptions) -> Any:
 
 def open_pipeline(options: PipelineOptions, stack: ExitStack) -> Pipeline:
     """Open every resource the stages need on ``stack`` and return the pipeline."""
-    from engines.studio import open_engine
     from realtime.coach.coach import Coach
     from realtime.coach.profile import load_profile
     from realtime.face.analyzer import FaceAnalyzer
@@ -163,6 +166,8 @@ def open_pipeline(options: PipelineOptions, stack: ExitStack) -> Pipeline:
     profile = load_profile(options.profile)
     engine = None
     if options.engine:
+        from engines.studio import open_engine  # only when asked: --no-engine runs without the engine package
+
         backend = stack.enter_context(
             open_engine(options.backend, precision=options.precision, threads=options.threads)
         )
