@@ -4,7 +4,8 @@ Why this recipe: a headshot should look like the person on a good day, not airbr
 works only inside the face-skin mask of the face analyser (the face oval minus eyes, brows and mouth,
 feathered), and only on the middle frequencies:
 
-    base    = bilateral(skin)                     edge-preserving: blotches and shine go, edges stay
+    base    = guided(skin, radius, eps)           edge-preserving: patches whose variance is below eps
+                                                  (blotches, shine) flatten, edges above it stay
     texture = skin - gaussian(skin, TEXTURE_SIGMA) the finest detail (pores, hair) of the original
     smooth  = gaussian(base, TEXTURE_SIGMA) + texture
     out     = skin + strength x mask x (smooth - skin)
@@ -22,10 +23,10 @@ import numpy as np
 from realtime.face.lighting import skin_mask
 from realtime.face.observation import FaceObservation
 
-BILATERAL_D_IED = 0.12  # bilateral neighbourhood diameter, in IED
-BILATERAL_SIGMA_COLOUR = 18.0  # 8-bit levels: differences above this are edges and kept
+GUIDED_RADIUS_IED = 0.08  # guided filter window radius, in IED (about 8 px at IED 100)
+GUIDED_EPS_LEVELS = 24.0  # 8-bit levels: local contrast well above this is an edge and kept (eps = this^2)
 TEXTURE_SIGMA_IED = 0.012  # finest detail kept from the original, in IED (about 1.2 px at IED 100)
-FEATHER_IED = 0.08  # mask edge softening, in IED
+FEATHER_IED = 0.04  # mask edge softening (Gaussian sigma), in IED; the mask shrinks by 2 sigma first
 PAD = 0.15  # face box padding, share of its size
 
 
@@ -48,10 +49,14 @@ def retouch_skin(image: np.ndarray, face: FaceObservation, strength: float) -> n
     ied = max(face.inter_eye_px, 1.0)
     mask = skin_mask(points, roi.shape[:2]).astype(np.float32)
     feather = max(FEATHER_IED * ied, 1.0)
+    # Shrink first, then soften: the soft edge stays inside the skin, so eyes, brows and lips keep
+    # every pixel (sharp eyes are what the capture score chose this frame for).
+    grow = int(np.ceil(2.0 * feather))
+    mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
     mask = cv2.GaussianBlur(mask, (0, 0), feather) * strength
 
-    diameter = max(int(round(BILATERAL_D_IED * ied)) | 1, 3)
-    base = cv2.bilateralFilter(roi, diameter, BILATERAL_SIGMA_COLOUR, diameter / 2.0).astype(np.float32)
+    radius = max(int(round(GUIDED_RADIUS_IED * ied)), 2)
+    base = cv2.ximgproc.guidedFilter(roi, roi, radius, GUIDED_EPS_LEVELS**2).astype(np.float32)
     sigma = max(TEXTURE_SIGMA_IED * ied, 0.6)
     original = roi.astype(np.float32)
     texture = original - cv2.GaussianBlur(original, (0, 0), sigma)
