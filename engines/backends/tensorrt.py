@@ -64,6 +64,17 @@ def _import_gpu_modules() -> tuple[Any, Any]:
     return trt, cuda
 
 
+_LOGGER: Any = None
+
+
+def _trt_logger(trt: Any) -> Any:
+    """One logger for every builder and runtime: TensorRT warns when they are given different ones."""
+    global _LOGGER
+    if _LOGGER is None:
+        _LOGGER = trt.Logger(trt.Logger.WARNING)
+    return _LOGGER
+
+
 def _np_dtype(trt: Any, dtype: Any) -> str:
     try:
         return np.dtype(trt.nptype(dtype)).name
@@ -95,7 +106,7 @@ class TensorRTEngine(Engine):
         self._stream: Any = None
         self._rows: list[TensorRow] = []
         self._buffers: dict[str, tuple[Buffer, Any, Any]] = {}  # name -> (plan, host array, device alloc)
-        self._bound: tuple[int, ...] | None = None
+        self._bound: dict[str, tuple[int, ...]] | None = None
         self._built = False
 
     # -- opening ----------------------------------------------------------------------------------
@@ -112,7 +123,7 @@ class TensorRTEngine(Engine):
         self._cuda_ctx = self._cuda.Device(device.index).retain_primary_context()
         self._cuda_ctx.push()
         try:
-            self._runtime = self._trt.Runtime(self._trt.Logger(self._trt.Logger.WARNING))
+            self._runtime = self._trt.Runtime(_trt_logger(self._trt))
             self._engine = self._load_engine(device)
             self._context = self._engine.create_execution_context()
             if self._context is None:
@@ -131,7 +142,7 @@ class TensorRTEngine(Engine):
         return ([s for s, r in zip(specs, self._rows, strict=True) if r.is_input],
                 [s for s, r in zip(specs, self._rows, strict=True) if not r.is_input])
 
-    def _plan(self) -> BuildPlan:
+    def _precision_plan(self) -> BuildPlan:
         flags = {name for name in ("FP16", "INT8") if hasattr(self._trt.BuilderFlag, name)}
         strongly = hasattr(self._trt.NetworkDefinitionCreationFlag, "STRONGLY_TYPED")
         return build_plan(self.precision, builder_flags=flags, has_strongly_typed=strongly)
@@ -161,8 +172,8 @@ class TensorRTEngine(Engine):
     def _build(self) -> bytes:
         """Parse the ONNX and build a serialized engine (minutes the first time, seconds with a timing cache)."""
         trt = self._trt
-        plan = self._plan()
-        logger = trt.Logger(trt.Logger.WARNING)
+        plan = self._precision_plan()
+        logger = _trt_logger(trt)
         builder = trt.Builder(logger)
         flags = 0
         if plan.strongly_typed:

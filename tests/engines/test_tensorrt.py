@@ -171,3 +171,61 @@ def test_engine_cache_round_trip(segmentation_model, astronaut_bgr, tmp_path):
     entry.path.write_bytes(entry.path.read_bytes()[:1000])  # truncated: detected and rebuilt
     with open_backend("tensorrt", segmentation_model, precision="fp16", cache=cache) as third:
         assert third.info.details["engine"] == "built"
+
+
+# -- the backend's own code on stand-in tensorrt/pycuda modules (no GPU) -----------------------
+@pytest.fixture
+def fake_trt(monkeypatch):
+    import sys
+    import types
+
+    from engines.backends import tensorrt as trt_backend
+    from tests.engines import fake_tensorrt
+
+    pycuda = types.ModuleType("pycuda")
+    pycuda.driver = fake_tensorrt.driver
+    monkeypatch.setitem(sys.modules, "tensorrt", fake_tensorrt)
+    monkeypatch.setitem(sys.modules, "pycuda", pycuda)
+    monkeypatch.setitem(sys.modules, "pycuda.driver", fake_tensorrt.driver)
+    monkeypatch.setattr(trt_backend, "cuda_device", lambda index=0: H100)
+    monkeypatch.setattr(trt_backend, "tensorrt_unavailable", lambda device=None: None)
+    fake_tensorrt.BUILDS.clear()
+    return fake_tensorrt
+
+
+def test_backend_flow_on_stand_in_tensorrt(fake_trt, studio_model, astronaut_bgr, tmp_path):
+    from engines.backends.tensorrt import TensorRTEngine
+    from engines.cache import ArtifactCache
+
+    cache = ArtifactCache(tmp_path)
+    small = astronaut_bgr[::2, ::2].copy()
+    with open_backend("onnxruntime", studio_model) as ref_engine:
+        ref_big, ref_small = ref_engine.run(astronaut_bgr), ref_engine.run(small)
+    with TensorRTEngine(studio_model, precision="fp16", cache=cache) as engine:
+        assert engine.info.details["engine"] == "built" and engine.info.device == H100.label
+        big, again = engine.run(astronaut_bgr), engine.run(small)  # a new size re-binds the buffers
+        assert not fake_trt._STACK  # every push was popped
+    assert fake_trt.BUILDS == [{"flags": ["FP16"], "strongly_typed": False, "fp16_weights": False,
+                                "profile": {"frame": [list(s) for s in (DEFAULT_PROFILE.min, DEFAULT_PROFILE.opt,
+                                                                       DEFAULT_PROFILE.max)]}}]
+    assert np.array_equal(big.image, ref_big.image) and np.array_equal(again.alpha, ref_small.alpha)
+    assert not fake_trt._MEMORY  # device buffers freed on close
+    assert list((tmp_path / "tensorrt").glob("timing-*.cache"))
+    with TensorRTEngine(studio_model, precision="fp16", cache=cache) as engine:
+        assert engine.info.details["engine"] == "cached"
+        with pytest.raises(EngineError, match="outside the TensorRT engine's size range"):
+            engine.run(np.zeros((2160, 3840, 3), np.uint8))
+    assert len(fake_trt.BUILDS) == 1
+
+
+def test_strongly_typed_build_uses_the_fp16_onnx(fake_trt, monkeypatch, segmentation_model, astronaut_bgr, tmp_path):
+    from engines.backends.tensorrt import TensorRTEngine
+    from engines.cache import ArtifactCache
+
+    monkeypatch.setattr(fake_trt, "BuilderFlag", type("BuilderFlag", (), {}))  # TensorRT 11: no precision flags
+    with TensorRTEngine(segmentation_model, precision="fp16", cache=ArtifactCache(tmp_path)) as engine:
+        out = engine.run(astronaut_bgr)
+    assert fake_trt.BUILDS[-1]["strongly_typed"] and fake_trt.BUILDS[-1]["flags"] == []
+    assert fake_trt.BUILDS[-1]["fp16_weights"]  # TensorRT 11 gets the fp16 ONNX
+    assert fake_trt.BUILDS[-1]["profile"] == {}  # bare model: fixed shapes, no profile
+    assert out.alpha.shape == astronaut_bgr.shape[:2]
