@@ -47,15 +47,17 @@ LUMA_BGR = (0.114, 0.587, 0.299)
 # the matte follow the frame's edges closely; the radius covers the soft band of the model's output.
 GUIDE_RADIUS = 4
 GUIDE_EPS = 4e-4
+MATTE_CONTRAST = 1.1
 # Temporal smoothing: matte changes below FOLLOW_LOW are damped by the ``smoothing`` setting, changes
-# above FOLLOW_HIGH are followed at once (motion), linear in between. Differences are spread over a 5x5
+# above FOLLOW_HIGH are followed at once (motion), linear in between. Differences are spread over a 3x3
 # neighbourhood so a moving edge is followed across its whole soft band.
-FOLLOW_LOW = 0.04
-FOLLOW_HIGH = 0.2
-FOLLOW_SPREAD = 5
+FOLLOW_LOW = 0.1
+FOLLOW_HIGH = 0.4
+FOLLOW_SPREAD = 3
 # Background blur at the grid / 4 (light) and grid / 16 (heavy), blended by ``blur_strength``.
 BLUR_SIGMA_LIGHT = (1.2, 1.2)
 BLUR_SIGMA_HEAVY = (1.2, 1.0)
+BLUR_FALLBACK = 0.05
 
 INPUTS = ("frame", "settings", "state_in")
 OUTPUTS = ("image", "alpha", "state_out")
@@ -132,15 +134,15 @@ def _background(b: GraphBuilder, small: str, matte: str, settings: str, grid: tu
     """The replacement background at the grid, BGR 0..255, already weighted by (1 - keep)."""
     b.stage = "background"
     bg_weight = b.sub(b.const(1.0), matte)
-    stack = b.concat([b.mul(small, bg_weight), bg_weight], axis=1)  # person excluded: no halo
+    # Normalised convolution over the wall only (no person halo); where there is no wall nearby (deep
+    # inside the person) the ratio falls back to the plain blur, so the matte's leakage stays neutral.
+    stack = b.concat([b.mul(small, bg_weight), bg_weight, small], axis=1)
     light_stack = b.pool(stack, 4)
     heavy_stack = b.pool(light_stack, 4)
     levels = []
     for pooled, sigma in ((light_stack, BLUR_SIGMA_LIGHT), (heavy_stack, BLUR_SIGMA_HEAVY)):
-        blurred = b.gauss(pooled, 4, *sigma)
-        num = b.op("Slice", blurred, b.ints([0]), b.ints([3]), b.ints([1]))
-        den = b.op("Slice", blurred, b.ints([3]), b.ints([4]), b.ints([1]))
-        ratio = b.div(num, b.offset(den, 1e-3))
+        num, den, plain = b.op("Split", b.gauss(pooled, 7, *sigma), b.ints([3, 1, 3]), axis=1, n_out=3)
+        ratio = b.div(b.add(num, b.scale(plain, BLUR_FALLBACK)), b.offset(den, BLUR_FALLBACK))
         levels.append(b.resize(ratio, b.ints([1, 3, *grid]), "half_pixel"))
     strength = b.setting(settings, S.IDX_BLUR)
     blurred = b.add(levels[0], b.mul(strength, b.sub(levels[1], levels[0])))
@@ -207,7 +209,11 @@ def build_studio_graph(
 
     b.stage = "compose"
     keep = b.setting(settings, S.IDX_BG_ONEHOT.start)
-    maps = b.concat([b.scale(a_coef, 1.0 / 255.0), b_coef, b.sub(gain, keep)], axis=1)
+    # Matte contrast folded into the coefficients (free at full resolution): alpha' = k (alpha - 0.5) + 0.5
+    # saturates the guided filter's soft shoulders (0.95 -> 1) without hardening hair much.
+    a_coef = b.scale(a_coef, MATTE_CONTRAST / 255.0)
+    b_coef = b.offset(b.scale(b_coef, MATTE_CONTRAST), 0.5 * (1.0 - MATTE_CONTRAST))
+    maps = b.concat([a_coef, b_coef, b.sub(gain, keep)], axis=1)
     # Two resizes (three one-channel maps, the BGR backdrop) rather than one and a Split: at full
     # resolution every extra copy costs as much as the arithmetic.
     maps_full = b.resize(maps, b.concat([b.ints([1, 3]), height_width], axis=0), "asymmetric")
@@ -244,7 +250,7 @@ def build_studio_graph(
 
 
 def standin_segmentation(grid: tuple[int, int] = (256, 256)) -> onnx.ModelProto:
-    """A tiny stand-in with the selfie model's I/O: person = bright pixels, sigmoid(20 (mean RGB - 0.5)).
+    """A tiny stand-in with the selfie model's I/O: person = bright pixels, sigmoid(40 (mean RGB - 0.5)).
 
     Used to test the graph's plumbing on synthetic scenes (a bright disc on a dark wall is a "person"
     whose true edge is known exactly), independent of the real model.
@@ -252,7 +258,7 @@ def standin_segmentation(grid: tuple[int, int] = (256, 256)) -> onnx.ModelProto:
     b = GraphBuilder()
     b.stage = "standin"
     mean = b.op("ReduceMean", "input", axes=[3], keepdims=1)
-    mask = b.op("Sigmoid", b.scale(b.offset(mean, -0.5), 20.0))
+    mask = b.op("Sigmoid", b.scale(b.offset(mean, -0.5), 40.0))
     b.nodes.append(helper.make_node("Identity", [mask], ["mask"]))
     return b.model(
         [value_info("input", FLOAT, [1, *grid, 3])],
