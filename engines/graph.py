@@ -46,9 +46,9 @@ VARIANTS: dict[str, tuple[int, int]] = {"general": (256, 256), "landscape": (144
 LUMA_BGR = (0.114, 0.587, 0.299)
 # Guided filter at the segmentation grid: window radius (grid pixels) and regulariser. A small eps lets
 # the matte follow the frame's edges closely; the radius covers the soft band of the model's output.
-GUIDE_RADIUS = 4
+GUIDE_RADIUS = 3
 GUIDE_EPS = 4e-4
-MATTE_CONTRAST = 1.1
+MATTE_CONTRAST = 1.3
 # Temporal smoothing: matte changes below FOLLOW_LOW are damped by the ``smoothing`` setting, changes
 # above FOLLOW_HIGH are followed at once (motion), linear in between. Differences are spread over a 3x3
 # neighbourhood so a moving edge is followed across its whole soft band.
@@ -230,7 +230,7 @@ def build_studio_graph(
     b.stage = "compose"
     keep = b.setting(settings, S.IDX_BG_ONEHOT.start)
     # Matte contrast folded into the coefficients (free at full resolution): alpha' = k (alpha - 0.5) + 0.5
-    # saturates the guided filter's soft shoulders (0.95 -> 1) without hardening hair much.
+    # saturates the guided filter's soft shoulders (alpha >= 0.885 -> 1, <= 0.115 -> 0): less halo.
     a_coef = b.scale(a_coef, MATTE_CONTRAST / 255.0)
     b_coef = b.offset(b.scale(b_coef, MATTE_CONTRAST), 0.5 * (1.0 - MATTE_CONTRAST))
     maps = b.concat([a_coef, b_coef, b.sub(gain, keep)], axis=1)
