@@ -34,6 +34,7 @@ class GraphBuilder:
         self._count = 0
         self._consts: dict[tuple[Any, ...], str] = {}
         self.stage = "g"
+        self.debug: dict[str, str] = {}  # named intermediate tensors, for inspection tools
         self._slots: dict[str, list[str]] = {}
         self._ranges: dict[tuple[Any, ...], str] = {}
 

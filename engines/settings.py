@@ -86,7 +86,7 @@ class StudioSettings:
 
     relight: bool = True
     relight_strength: float = 0.8
-    key_azimuth_deg: float = 20.0
+    key_azimuth_deg: float = 0.0
     key_elevation_deg: float = 25.0
     key: float = 0.6
     fill: float = 0.3
