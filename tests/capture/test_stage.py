@@ -144,3 +144,21 @@ def test_instruction_log_records_changes_with_times(professional, clip) -> None:
         {"time_s": 0.1, "check": "roll", "instruction": "fix roll"},
         {"time_s": 0.3, "check": "roll", "instruction": "fix roll"},
     ]
+
+
+def test_source_ending_inside_a_window_still_captures_its_best(professional, clip) -> None:
+    c = clip()
+    stage = CaptureStage(professional)
+    run(stage, [c.frame() for _ in range(20)])  # 0.67 s of a 1.5 s window
+    assert not stage.captures
+    capture = stage.finish()
+    assert capture is not None and stage.captures == [capture]
+    assert capture.window["closed_early"] is True and capture.window["candidates"] == 20
+    assert stage.finish() is None  # nothing more to close
+
+
+def test_finish_without_a_window_captures_nothing(professional, clip) -> None:
+    c = clip()
+    stage = CaptureStage(professional)
+    run(stage, [c.frame(ready=False, failing=("roll",)) for _ in range(20)])
+    assert stage.finish() is None and not stage.captures
