@@ -218,7 +218,9 @@ def build_studio_graph(
 
     small = b.scale(b.resize(planar, b.ints([1, 3, *grid]), "asymmetric"), 1.0 / 255.0)  # BGR [0,1]
     seg_input = b.op("Transpose", b.op("Gather", small, b.ints([2, 1, 0]), axis=1), perm=[0, 2, 3, 1])
-    luma = b.op("Conv", small, b.const(np.array(LUMA_BGR, np.float32).reshape(1, 3, 1, 1)))
+    luma_weights = b.const(np.array([LUMA_BGR], np.float32))
+    # A MatMul over the flattened planes, not a 1x1 Conv: ORT would wrap a Conv in layout reorders.
+    luma = b.reshape(b.op("MatMul", luma_weights, b.reshape(small, [1, 3, -1])), [1, 1, *grid])
 
     prob = b.reshape(_inline(b, segmentation, seg_input, "seg/"), [1, 1, *grid])
     matte = _temporal(b, prob, state_in, settings, grid)
@@ -245,7 +247,7 @@ def build_studio_graph(
     a_full, b_full, gain_full = b.op("Split", maps_full, axis=1, n_out=3)
 
     flat = b.reshape(planar, [1, 3, -1])
-    gray = b.op("Reshape", b.op("MatMul", b.const(np.array([LUMA_BGR], np.float32)), flat), b.op("Shape", a_full))
+    gray = b.op("Reshape", b.op("MatMul", luma_weights, flat), b.op("Shape", a_full))
     alpha = b.clip(b.add(b.mul(a_full, gray), b_full), 0.0, 1.0)
     person_gain = b.add(keep, b.mul(alpha, gain_full))  # keep + alpha * (gain - keep)
     out = b.add(b.mul(planar, person_gain), b.mul(b.sub(b.const(1.0), alpha), backdrop_full))
