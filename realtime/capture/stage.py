@@ -41,6 +41,7 @@ from realtime.frame import FrameResult
 
 READY_GRACE_S = 0.5  # a window survives not-passing stretches this short (a blink, one bad frame)
 MANUAL_WINDOW_S = 1.5  # a manual trigger picks from this much of the newest footage
+KEEP_CAPTURES = 10  # captures kept in memory (each holds its frame: ~5.5 MB at 720p); the booth runs all day
 _ids = count(1)
 
 
@@ -203,6 +204,7 @@ class CaptureStage:
 
     def _take(self, capture: Capture) -> None:
         self.captures.append(capture)
+        del self.captures[:-KEEP_CAPTURES]
         if capture.trigger == "auto" and self.once:
             self.done = True
         self.pending = capture
@@ -251,6 +253,7 @@ class CaptureStage:
         capture.folder = folder
         self.pending = None
         thumb = capture.crops.get(_thumb_name(self.profile)) if capture.crops else None
+        capture.crops = {}  # on disk now; only the thumbnail's crop stays referenced
         with self._lock:
             self._outcome = CaptureOutcome(thumb if thumb is not None else capture.candidate.image,
                                            str(folder), capture.capture_id, capture.report or {})

@@ -162,3 +162,16 @@ def test_finish_without_a_window_captures_nothing(professional, clip) -> None:
     stage = CaptureStage(professional)
     run(stage, [c.frame(ready=False, failing=("roll",)) for _ in range(20)])
     assert stage.finish() is None and not stage.captures
+
+
+def test_memory_keeps_only_the_newest_captures(professional, clip) -> None:
+    from realtime.capture.stage import KEEP_CAPTURES
+
+    c = clip()
+    stage = CaptureStage(professional, auto=False)
+    for _ in range(KEEP_CAPTURES + 3):
+        run(stage, [c.frame() for _ in range(3)])
+        stage.trigger()
+        run(stage, [c.frame()])
+    assert len(stage.captures) == KEEP_CAPTURES
+    assert stage.captures[-1].window["end_s"] == pytest.approx((c.index - 1) / 30.0, abs=1e-3)
