@@ -35,6 +35,7 @@ from realtime.sources.demo_script import DEMO_DURATION_S
 from realtime.sources.video import PacedVideoSource, VideoFileSource
 
 SIZES = ((640, 360), (1280, 720), (1920, 1080))
+WARMUP_FRAMES = 5
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class BenchPlan:
     backends: tuple[str, ...] = ("onnxruntime",)
     precisions: tuple[str, ...] = ("fp32",)
     baseline: bool = True
+    sequential: bool = True  # also run our stages one after another, to show what pipelining gives
 
     @classmethod
     def quick(cls) -> BenchPlan:
@@ -160,11 +162,12 @@ def run_configuration(name: str, clip: Path, size: tuple[int, int],
     with ExitStack() as stack:
         stages = open_stages(stack)
         sink_list = sinks(stack) if sinks else []
-        warm = Loop(_DecodeTimed(clip), stages, sink_list)
-        warm.run(max_frames=5)
-        warm.source.close()
         source = PacedVideoSource(clip) if paced_fps else _DecodeTimed(clip)
         stack.callback(source.close)
+        # Warm-up frames (model load, first allocations) run through the same stages but are not counted.
+        Loop(source, stages, sink_list).run(max_frames=WARMUP_FRAMES)
+        if isinstance(source, _DecodeTimed):
+            source.decode_ms.clear()
         loop = Loop(source, stages, sink_list)
         cpu_start = time.process_time()
         stats = loop.run()
@@ -183,7 +186,7 @@ def peak_rss_mb() -> float:
     return rss / 1024.0 if os.uname().sysname == "Linux" else rss / (1024.0 * 1024.0)
 
 
-def run_bench(plan: BenchPlan, open_ours: Callable[[str, str], Callable[[ExitStack], list]],
+def run_bench(plan: BenchPlan, open_ours: Callable[[str, str, bool], Callable[[ExitStack], list]],
               ours_sinks: Callable[[ExitStack], list] | None = None,
               progress: Callable[[str], None] = lambda line: None) -> dict:
     """Every configuration of ``plan``; returns a JSON-able dict with figures and baseline ratios."""
@@ -199,22 +202,25 @@ def run_bench(plan: BenchPlan, open_ours: Callable[[str, str], Callable[[ExitSta
                 results.append(baseline)
             for backend in plan.backends:
                 for precision in plan.precisions:
-                    name = f"ours/{backend}/{precision}"
-                    progress(f"{name} at {size[0]}x{size[1]}")
-                    ours = run_configuration(name, clip, size, open_ours(backend, precision), sinks=ours_sinks)
-                    if baseline is not None:
-                        ours.extra["fps_vs_baseline"] = round(ours.fps / baseline.fps, 2) if baseline.fps else None
-                        ours.extra["p95_vs_baseline"] = round(
-                            ours.end_to_end_ms["p95"] / baseline.end_to_end_ms["p95"], 2
-                        ) if baseline.end_to_end_ms["p95"] else None
-                    results.append(ours)
+                    for parallel in (True, False) if plan.sequential else (True,):
+                        name = f"ours/{backend}/{precision}" + ("" if parallel else "/sequential")
+                        progress(f"{name} at {size[0]}x{size[1]}")
+                        ours = run_configuration(name, clip, size, open_ours(backend, precision, parallel),
+                                                 sinks=ours_sinks)
+                        if baseline is not None:
+                            ours.extra["fps_vs_baseline"] = round(ours.fps / baseline.fps, 2) if baseline.fps else None
+                            ours.extra["p95_vs_baseline"] = round(
+                                ours.end_to_end_ms["p95"] / baseline.end_to_end_ms["p95"], 2
+                            ) if baseline.end_to_end_ms["p95"] else None
+                        results.append(ours)
             if size == plan.paced_size:
                 for fps in plan.paced_fps:
                     backend, precision = plan.backends[0], plan.precisions[0]
                     progress(f"ours paced at {fps:.0f} fps, {size[0]}x{size[1]}")
                     paced_clip = make_clip(size, plan.frames, Path(folder), fps)
                     paced = run_configuration(f"ours/{backend}/{precision}@{fps:.0f}fps", paced_clip, size,
-                                              open_ours(backend, precision), paced_fps=fps, sinks=ours_sinks)
+                                              open_ours(backend, precision, True), paced_fps=fps,
+                                              sinks=ours_sinks)
                     results.append(paced)
     return {"runs": [r.as_json() for r in results], "peak_rss_mb": round(peak_rss_mb(), 1),
             "cpu_count": os.cpu_count()}
@@ -222,7 +228,7 @@ def run_bench(plan: BenchPlan, open_ours: Callable[[str, str], Callable[[ExitSta
 
 def format_table(report: dict) -> str:
     """A readable table: one row per run, key stage medians, end-to-end percentiles and ratios."""
-    stages = ("grab", "engine", "face", "coach", "capture", "segmentation", "blend", "sink:overlay")
+    stages = ("grab", "engine", "face", "light", "coach", "capture", "segmentation", "blend", "sink:overlay")
     header = f"{'run':<34}{'size':>10}{'fps':>8}{'x base':>8}" + "".join(f"{s[:9]:>10}" for s in stages)
     header += f"{'e2e p50':>9}{'p95':>8}{'p99':>8}{'drop':>6}{'cpu':>6}"
     lines = [header, "-" * len(header)]

@@ -21,6 +21,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+class OverlaySink:
+    """The preview's drawing (checklist, guide, instruction) without a window: the compose stage."""
+
+    name = "overlay"
+
+    def send(self, frame) -> None:
+        from realtime.sinks.overlay import OverlayView, render_overlay
+
+        render_overlay(frame.output, frame.assessment, OverlayView(fps=30.0, latency_ms=0.0))
+
+
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -34,18 +45,22 @@ def run(args: argparse.Namespace) -> int:
 
             raise ConfigError(f"--frames must be at least 10, got {args.frames}", "use --frames 60 or more")
         plan = replace(plan, frames=args.frames)
-    plan = replace(plan, baseline=not args.no_baseline)
+    plan = replace(plan, baseline=not args.no_baseline, sequential=not args.quick)
     if args.backend:
         plan = replace(plan, backends=tuple(args.backend))
     if args.precision:
         plan = replace(plan, precisions=tuple(args.precision))
 
-    def open_ours(backend: str, precision: str):
+    def open_ours(backend: str, precision: str, parallel: bool):
         def opener(stack: ExitStack) -> list:
-            options = PipelineOptions(backend=backend, precision=precision)
-            return open_pipeline(options, stack).stages
+            from realtime.capture.stage import CaptureStage
+
+            pipeline = open_pipeline(PipelineOptions(backend=backend, precision=precision, parallel=parallel), stack)
+            # Capture keeps its candidate ring as in a live session; auto-capture off, so nothing is written.
+            return [*pipeline.stages, CaptureStage(pipeline.profile, auto=False)]
         return opener
 
-    report = run_bench(plan, open_ours, progress=lambda line: print(f"bench: {line}", file=sys.stderr))
+    report = run_bench(plan, open_ours, ours_sinks=lambda stack: [OverlaySink()],
+                       progress=lambda line: print(f"bench: {line}", file=sys.stderr))
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     return 0
