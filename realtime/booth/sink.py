@@ -1,0 +1,183 @@
+"""The booth as a loop sink: runs the state machine on each frame, carries out its effects, draws the screen.
+
+Time is the frame's source time, so the booth, the coach and the capture stage share one clock (and a
+test that feeds frames faster than real time sees the same session). Input: space or Enter (a foot pedal
+is a USB keyboard sending space) is the big button, ``r`` retake, ``a`` another, ``x`` leave the
+session, ``q``/Esc quit the booth; touches and clicks hit the on-screen buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from realtime.booth.machine import BoothMachine, Effect, Press, State
+from realtime.booth.screens import BoothView, Button, render
+from realtime.booth.session import Session, SessionStore
+from realtime.booth.shots import Shot, Shots
+from realtime.frame import FrameResult
+from realtime.sinks.overlay import CANVAS_SIZE
+from realtime.sinks.preview import Display
+from realtime.sinks.window import KEY_ESC
+
+log = logging.getLogger(__name__)
+
+KEYS = {ord(" "): Press.PRIMARY, 13: Press.PRIMARY, 10: Press.PRIMARY, ord("r"): Press.RETAKE,
+        8: Press.RETAKE, ord("a"): Press.ANOTHER, ord("x"): Press.CANCEL}
+
+
+class BoothSink:
+    """The kiosk: attract -> coaching -> countdown -> capture -> review -> done, on one window."""
+
+    name = "booth"
+
+    def __init__(self, display: Display, *, stop: threading.Event, shots: Shots, store: SessionStore,
+                 machine: BoothMachine | None = None, mirrored: bool = True,
+                 on_new_person: Callable[[], None] | None = None, report: Callable[[str], None] | None = None,
+                 size: tuple[int, int] = CANVAS_SIZE) -> None:
+        self.display = display
+        self.stop = stop
+        self.shots = shots
+        self.store = store
+        self.machine = machine or BoothMachine()
+        self.mirrored = mirrored
+        self.on_new_person = on_new_person  # e.g. reset the coach's memory of the last person
+        self.report = report or (lambda text: log.info("booth: %s", text))
+        self.size = size
+        self.session: Session | None = None
+        self.shot: Shot | None = None
+        self.finished: list[list[Path]] = []  # what each ended session kept
+        self.buttons: list[Button] = []
+        self._clicks: list[tuple[int, int]] = []
+        self._now = 0.0
+        self._last: FrameResult | None = None
+        self._state = self.machine.state
+        on_mouse = getattr(display, "on_mouse", None)
+        if on_mouse is not None:
+            on_mouse(self._mouse)
+
+    # --- loop hooks ------------------------------------------------------------------------------------
+    def send(self, frame: FrameResult) -> None:
+        self._now = frame.source_time
+        self._last = frame
+        ready = frame.assessment is not None and frame.assessment.ready
+        self._apply(self.machine.step(self._now, face=frame.face is not None, ready=ready))
+        if self.machine.state is State.CAPTURE:
+            result = self.shots.poll()
+            if isinstance(result, Shot):
+                self.shot = result
+                self._apply(self.machine.captured(self._now, True))
+            elif isinstance(result, str):
+                self._apply(self.machine.captured(self._now, False, result))
+        self._show(self.view(frame))
+
+    def idle(self, source_state: str) -> None:
+        text = "Camera lost, reconnecting" if source_state in ("reconnecting", "lost") else "Waiting for the camera"
+        self._show(self.view(self._last, idle_message=text))
+
+    # --- input -----------------------------------------------------------------------------------------------
+    def press(self, press: Press) -> None:
+        self._apply(self.machine.press(press, self._now))
+
+    def handle_key(self, key: int) -> None:
+        if key == KEY_ESC or key in (ord("q"), ord("Q")):
+            self.report("quit")
+            self.stop.set()
+            return
+        press = KEYS.get(key)
+        if press is None and 0 <= key < 256:
+            press = KEYS.get(ord(chr(key).lower()))
+        if press is not None:
+            self.press(press)
+
+    def _mouse(self, event: int, x: int, y: int) -> None:
+        if event == cv2.EVENT_LBUTTONUP:
+            self._clicks.append((x, y))
+
+    def click(self, x: int, y: int) -> Press | None:
+        """A touch at canvas pixel (x, y): presses the button under it, if any."""
+        for button in self.buttons:
+            if button.contains(x, y):
+                self.press(button.press)
+                return button.press
+        return None
+
+    # --- effects ---------------------------------------------------------------------------------------------
+    def _apply(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if effect is Effect.START_SESSION:
+                self.shots.reset()
+                self.session = self.store.start()
+                if self.on_new_person is not None:
+                    self.on_new_person()
+            elif effect is Effect.TRIGGER:
+                self.shot = None
+                self.shots.trigger()
+            elif effect is Effect.KEEP and self.shot is not None and self.session is not None:
+                path = self.shots.keep(self.shot, self.store.folder_for(self.session))
+                self.store.kept(self.session, path)
+                self.report(f"kept {path}")
+                self.shot = None
+            elif effect is Effect.DISCARD:
+                if self.shot is not None:
+                    self.shots.discard(self.shot)
+                    self.report("discarded the shot")
+                self.shot = None
+            elif effect is Effect.END_SESSION:
+                kept = self.store.end(self.session) if self.session is not None else []
+                self.finished.append(kept)
+                self.report(f"session ended, {len(kept)} kept")
+                self.session = None
+                self.shot = None
+                self.shots.reset()
+        if self.machine.state is not self._state:
+            self._state = self.machine.state
+            self.report(f"state {self._state.value}")
+
+    # --- drawing -------------------------------------------------------------------------------------------
+    def view(self, frame: FrameResult | None, idle_message: str | None = None) -> BoothView:
+        m = self.machine
+        folder = self.session.folder if self.session is not None and self.session.kept else None
+        return BoothView(
+            state=m.state,
+            frame=frame.output if frame is not None else None,
+            assessment=frame.assessment if frame is not None else None,
+            mirrored=self.mirrored,
+            countdown=m.countdown_left(self._now),
+            shot=self.shot.image if self.shot is not None else None,
+            time_left=m.time_left(self._now),
+            folder=folder,
+            kept=m.kept,
+            note=m.note,
+            idle_message=idle_message,
+        )
+
+    def _show(self, view: BoothView) -> None:
+        image, self.buttons = render(view, self.size)
+        key = self.display.show(image)
+        if key is not None:
+            self.handle_key(key)
+        clicks, self._clicks = self._clicks, []
+        for x, y in clicks:
+            self.click(x, y)
+        if self.display.closed and not self.stop.is_set():
+            self.report("window closed")
+            self.stop.set()
+
+    def close(self) -> None:
+        """End a running session (its unaccepted shots go) when the booth shuts down."""
+        self.shot = None
+        if self.session is not None:
+            self.finished.append(self.store.end(self.session))
+            self.session = None
+        self.shots.reset()
+
+    @property
+    def screen(self) -> np.ndarray:
+        """The current screen (tests)."""
+        return render(self.view(self._last), self.size)[0]

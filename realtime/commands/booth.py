@@ -1,0 +1,63 @@
+"""``headshot booth``: the unattended kiosk, full screen, from the attract screen to the saved photos."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from contextlib import ExitStack
+from typing import Any
+
+from realtime.commands.preview import (
+    add_pipeline_args,
+    add_vcam_args,
+    check_seconds,
+    open_vcam,
+    pipeline_options,
+    say,
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("booth", help="kiosk photo booth: attract, coach, countdown, review, save",
+                            description="Run the photo booth: people step in, are coached, get a 3-2-1 "
+                                        "countdown, review the photo and accept or retake. One private "
+                                        "folder per session; photos not accepted are never written.")
+    add_pipeline_args(parser)
+    parser.add_argument("--out", default="booth-photos", help="where session folders go (default: ./booth-photos)")
+    parser.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk)")
+    parser.add_argument("--no-mirror", action="store_true", help="show the live view unmirrored")
+    add_vcam_args(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from realtime.booth.session import SessionStore
+    from realtime.booth.shots import CaptureStageShots
+    from realtime.booth.sink import BoothSink
+    from realtime.capture.stage import CaptureStage
+    from realtime.loop import Loop
+    from realtime.pipeline import open_pipeline
+    from realtime.sinks.window import Window
+    from realtime.sources import open_source
+
+    check_seconds(args)
+    stop = threading.Event()
+    report = say("booth")
+    mirrored = not args.no_mirror
+    with ExitStack() as stack:
+        store = SessionStore(args.out)  # an unwritable --out fails before the window opens
+        window = stack.enter_context(Window(fullscreen=args.fullscreen))
+        source = stack.enter_context(open_source(args.source, live=True))
+        pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
+        capture = CaptureStage(pipeline.profile, out_dir=None, fps=source.fps, auto=False, once=False,
+                               source_info=source.describe())
+        booth = BoothSink(window, stop=stop, shots=CaptureStageShots(capture), store=store, mirrored=mirrored,
+                          on_new_person=lambda: pipeline.coach.coach.reset(), report=report)
+        stack.callback(booth.close)  # a session still open at shutdown keeps only what was accepted
+        sinks: list[Any] = [booth]
+        if args.vcam:
+            sinks.append(open_vcam(args, stack, fps=source.fps))
+        report(f"started, photos go to {store.root}")
+        stats = Loop(source, [*pipeline.stages, capture], sinks, stop=stop).run(max_seconds=args.seconds)
+        report(f"stopped after {stats.frames} frames, {booth.machine.sessions} sessions")
+    return 0
