@@ -1,0 +1,61 @@
+"""``headshot booth`` for real on Xvfb: the window opens on the attract screen, a click on START (the
+mouse callback, as a touch screen sends it) starts a session, x leaves it, q quits with exit code 0."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from realtime.booth.machine import State
+from realtime.booth.screens import BoothView, render
+
+pytestmark = pytest.mark.display
+
+HEADSHOT = [sys.executable, "-m", "realtime.cli"]
+
+
+def wait_line(path: Path, text: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in line for line in path.read_text().splitlines() if line.startswith("headshot booth:")):
+            return
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise AssertionError(f"no {text!r} in: {path.read_text()[-2000:]}")
+
+
+def test_booth_window_touch_start_and_quit(xdisplay, tmp_path):
+    err = tmp_path / "stderr.txt"
+    out = tmp_path / "photos"
+    with open(err, "w") as stream:
+        process = subprocess.Popen([*HEADSHOT, "booth", "--source", "demo", "--out", str(out)], env=xdisplay.env,
+                                   stdout=subprocess.DEVNULL, stderr=stream)
+        try:
+            window = xdisplay.find_window("Headshot Studio", timeout=90)
+            wait_line(err, "started", process)
+            time.sleep(1.0)
+            shot = xdisplay.window_shot(window, tmp_path / "attract.png")
+            _, buttons = render(BoothView(State.ATTRACT))
+            x0, y0, x1, y1 = buttons[0].rect
+            button = shot[y0 + 10:y1 - 10, x0 + 10:x1 - 10].astype(int)
+            assert (np.abs(button - np.array(buttons[0].colour)).sum(axis=-1) < 30).mean() > 0.4  # START drawn
+            xdisplay.click(window, (x0 + x1) // 2, (y0 + y1) // 2)
+            wait_line(err, "state coaching", process)
+            time.sleep(1.5)
+            coaching = xdisplay.window_shot(window, Path("/tmp/booth_window_coaching.png"))
+            assert coaching.mean() > 60
+            xdisplay.key(window, "x")
+            wait_line(err, "session ended, 0 kept", process)
+            xdisplay.key(window, "q")
+            assert process.wait(timeout=20) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert list(out.iterdir()) == []  # nothing accepted, nothing on disk
