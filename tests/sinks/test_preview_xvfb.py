@@ -169,3 +169,34 @@ def test_no_display_is_one_line_error(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.startswith("headshot")]
     assert len(lines) == 1
     assert "headshot capture" in lines[0] and "xvfb-run" in lines[0]
+
+
+VCAM_SCRIPT = """
+import json, sys
+import numpy as np
+from tests.sinks import fake_vcam
+config = fake_vcam.install()
+from realtime.cli import main
+rc = main(sys.argv[2:])
+frames = [r.buffer.reshape(r.height, r.width, 3) for r in config.received]
+guide = [int(np.all(np.abs(f.astype(int) - (255, 255, 0)) < 40, axis=-1).sum()) for f in frames]
+json.dump({"rc": rc, "count": len(frames), "sizes": sorted({(r.width, r.height) for r in config.received}),
+           "guide": guide, "mean": [float(f.mean()) for f in frames]}, open(sys.argv[1], "w"))
+"""
+
+
+def test_preview_with_vcam_sends_frames_without_overlays(xdisplay, tmp_path):
+    """``preview --vcam``: the window shows the guides while the virtual camera gets the clean frame."""
+    import json
+
+    result = tmp_path / "vcam.json"
+    args = ["preview", "--source", "demo", "--vcam", "--vcam-backend", "headshot-fake", "--seconds", "6",
+            "--out", str(tmp_path / "out"), *ENGINE_ARGS]
+    done = subprocess.run([sys.executable, "-c", VCAM_SCRIPT, str(result), *args], env=xdisplay.env,
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(result.read_text())
+    assert got["rc"] == 0 and got["count"] >= 5
+    assert got["sizes"] == [[1280, 720]]
+    assert max(got["guide"]) < 50  # the cyan crop guide is drawn only in the window
+    assert min(got["mean"]) > 60
