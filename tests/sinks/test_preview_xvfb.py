@@ -103,6 +103,9 @@ def test_preview_window_guides_keys_and_quit(xdisplay, tmp_path):
         xdisplay.key(preview.window, "p")
         line = preview.wait_line("profile ")
         assert "professional" not in line.split("profile ", 1)[1]  # moved on to the next profile
+        xdisplay.key(preview.window, "space")
+        saved = preview.wait_line("saved ", timeout=30).split("saved ", 1)[1]
+        assert (Path(saved) / "report.json").is_file() and Path(saved).parent == tmp_path / "out"
         xdisplay.key(preview.window, "q")
         preview.wait_line("quit")
         assert preview.stop() == 0
