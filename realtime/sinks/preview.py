@@ -193,6 +193,7 @@ class PreviewSink:
             thumbnail=self._thumbnail,
             message=message,
             idle_message=idle_message,
+            no_face_text=idle_message or OverlayView.no_face_text,
         )
 
     def _track_rate(self, grab_time: float) -> None:
