@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 import onnx
+from google.protobuf.message import DecodeError
 
 from engines.cache import sha256_bytes
 from realtime.errors import EngineError
@@ -140,7 +141,17 @@ def model_bytes(model: str | Path | bytes | onnx.ModelProto) -> bytes:
         path = Path(model)
         if not path.is_file():
             raise EngineError(f"model file {path} does not exist", "run 'headshot engines build' or check the path")
-        return path.read_bytes()
+        try:
+            data = path.read_bytes()
+            # an unreadable file is named here, not deep inside a backend (empty bytes parse as no graph)
+            problem = None if onnx.load_from_string(data).graph.node else "no graph in it"
+        except (OSError, DecodeError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem is not None:
+            raise EngineError(f"model file {path} is not a readable ONNX model ({problem})",
+                              "it may be truncated or not ONNX: rebuild it ('headshot engines build') "
+                              "or check the path")
+        return data
     raise TypeError(f"expected an ONNX path, bytes or ModelProto, got {type(model).__name__}")
 
 
@@ -244,7 +255,11 @@ class Engine(abc.ABC):
         if self._closed:
             raise EngineError(f"{self.name} engine was closed", "open a new engine")
         if not self._opened:
-            inputs, outputs = self._open()
+            try:
+                inputs, outputs = self._open()
+            except DecodeError as exc:  # the bytes are not ONNX (a damaged download or cache file)
+                raise EngineError(f"{self.name} could not read the model: not a readable ONNX model ({exc})",
+                                  "rebuild it with 'headshot engines build'") from exc
             self._opened = True
             try:
                 self._plan = plan_io(inputs, outputs)
