@@ -26,6 +26,9 @@ VARIANTS = {
 }
 
 
+_REINSTALL = "reinstall the pinned wheel: pip install --force-reinstall mediapipe==0.10.21"
+
+
 def tflite_path(variant: str = "general") -> Path:
     """The .tflite inside the installed mediapipe wheel (located without importing mediapipe)."""
     if variant not in VARIANTS:
@@ -51,13 +54,20 @@ def conversion_key(tflite_sha256: str, opset: int = ONNX_OPSET) -> CacheKey:
 def segmentation_onnx_bytes(variant: str = "general", *, cache: ArtifactCache | None = None) -> bytes:
     """The serialized ONNX of a selfie-segmentation variant, converted on first use and cached."""
     path = tflite_path(variant)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EngineError(f"cannot read the segmentation model {path} ({exc.strerror or exc})", _REINSTALL) from exc
     key = conversion_key(sha256_bytes(data))
 
     def build() -> bytes:
         log.info("converting %s to ONNX", path.name)
-        return convert_tflite(data, doc=f"MediaPipe {path.name} (sha256 {key.source_sha256}), "
-                                        "converted by headshot-studio").SerializeToString()
+        try:
+            model = convert_tflite(data, doc=f"MediaPipe {path.name} (sha256 {key.source_sha256}), "
+                                             "converted by headshot-studio")
+        except EngineError as exc:  # say which file, and that the wheel is what needs mending
+            raise EngineError(f"the segmentation model {path} is unreadable: {exc.problem}", _REINSTALL) from exc
+        return model.SerializeToString()
 
     payload, _ = (cache or ArtifactCache()).get_or_build(key, build, suffix=".onnx")
     return payload
