@@ -121,8 +121,12 @@ class FaceAnalyzer:
         self.field_of_view_deg = field_of_view_deg
         self.detect_every = 1 if static_images else detect_every
         try:
+            # Live video meshes a crop around the subject, and the detector counts people: one mesh face is
+            # enough there, and MediaPipe re-runs its own detector on every frame while it tracks fewer
+            # faces than max_num_faces, which costs more than the mesh itself.
             self._mesh = mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=static_images, max_num_faces=max_faces, refine_landmarks=True
+                static_image_mode=static_images, max_num_faces=max_faces if static_images else 1,
+                refine_landmarks=True,
             )
             self._counter = FaceCounter(static_images=static_images)
         except (RuntimeError, ValueError, OSError) as exc:
