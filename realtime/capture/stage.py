@@ -12,8 +12,10 @@ thread) makes the next frame pick the best of the last ``MANUAL_WINDOW_S`` of fr
 if not every check passes (a rejected blink or blur is used only when nothing else is there).
 
 Writing happens in the loop's thread when a capture is chosen (a capture is a one-off; the short stall
-is the shutter moment). On a write error the :class:`Capture` stays in :attr:`pending` and the
-:class:`~realtime.errors.SinkError` propagates; :meth:`write` retries, e.g. into another folder.
+is the shutter moment). A full disk or a read-only folder does not stop the session and loses nothing:
+the :class:`Capture` stays in :attr:`pending` with its encoded files, :attr:`write_error` and
+:attr:`message` say so (the preview shows it), and the stage writes it again every ``WRITE_RETRY_S``
+until there is room. :meth:`write` is the explicit retry, e.g. into another folder.
 
 Time limit: with ``max_seconds``, a frame whose source time is that far past the first frame without
 a capture sets :attr:`timed_out` and stops the loop; :attr:`log` says which check failed most.
@@ -42,6 +44,7 @@ from realtime.frame import FrameResult
 READY_GRACE_S = 0.5  # a window survives not-passing stretches this short (a blink, one bad frame)
 MANUAL_WINDOW_S = 1.5  # a manual trigger picks from this much of the newest footage
 KEEP_CAPTURES = 10  # captures kept in memory (each holds its frame: ~5.5 MB at 720p); the booth runs all day
+WRITE_RETRY_S = 2.0  # a capture the disk refused is written again this often (seconds of source time)
 _ids = count(1)
 
 
@@ -56,6 +59,7 @@ class Capture:
     folder: Path | None = None
     report: dict[str, Any] | None = None
     crops: dict[str, np.ndarray] = field(default_factory=dict)
+    files: dict[str, bytes] | None = None  # encoded, kept only while the capture waits to be written
 
     @property
     def candidate(self) -> Candidate:
@@ -70,6 +74,7 @@ class CaptureOutcome:
     path: str | None
     capture_id: int
     report: dict[str, Any]
+    note: str | None = None  # e.g. "not saved yet: no space left ...", shown by the preview
 
 
 class CaptureStage:
@@ -105,6 +110,9 @@ class CaptureStage:
         self.timed_out = False
         self.done = False  # an auto capture was taken (with ``once``: no more until :meth:`rearm`)
         self.message: str | None = None  # the latest thing worth telling the person ("no face", ...)
+        self.write_error: SinkError | None = None  # why :attr:`pending` is not on disk yet (None: it is)
+        self._retry_at: float | None = None
+        self._now = 0.0
         self._trigger = threading.Event()
         self._window_start: float | None = None
         self._last_ok: float | None = None
@@ -148,9 +156,11 @@ class CaptureStage:
 
     # --- the stage -------------------------------------------------------------------------------
     def __call__(self, frame: FrameResult) -> None:
-        t = frame.source_time
+        t = self._now = frame.source_time
         if self._first_t is None:
             self._first_t = t
+        if self._retry_at is not None and t >= self._retry_at and self.pending is not None:
+            self._write_or_keep(self.pending)
         self.log.add(t, frame.assessment)
         candidate = Candidate.from_frame(frame)
         if candidate is not None:
@@ -209,11 +219,25 @@ class CaptureStage:
             self.done = True
         self.pending = capture
         if self.out_dir is not None:
-            self.write(capture)
+            self._write_or_keep(capture)
         if self.stop is not None and self.once:
             self.stop.set()
 
     # --- writing ---------------------------------------------------------------------------------
+    def _write_or_keep(self, capture: Capture) -> None:
+        """Write ``capture``; when the disk refuses, keep it in memory, say so, and retry later."""
+        try:
+            self.write(capture)
+        except SinkError as exc:
+            self.write_error = exc
+            self._retry_at = self._now + WRITE_RETRY_S
+            self.message = (f"Photo not saved yet, kept in memory ({exc.problem}): {exc.fix or 'free some space'}; "
+                            f"trying again every {WRITE_RETRY_S:g} s")
+            thumb = capture.crops.get(_thumb_name(self.profile)) if capture.crops else None
+            with self._lock:
+                self._outcome = CaptureOutcome(thumb if thumb is not None else capture.candidate.image, None,
+                                               capture.capture_id, capture.report or {}, note=self.message)
+
     def render(self, capture: Capture) -> dict[str, bytes]:
         """Encode every file of ``capture`` (in memory, in write order, report last)."""
         c = capture.candidate
@@ -248,10 +272,15 @@ class CaptureStage:
         target = Path(out_dir) if out_dir is not None else self.out_dir
         if target is None:
             raise SinkError("no output folder for the capture", "pass --out DIR")
-        files = self.render(capture)
-        folder = write_folder(target, files)  # SinkError: the capture stays pending for a retry
+        if capture.files is None:
+            capture.files = self.render(capture)  # kept until written: a retry does not encode again
+        folder = write_folder(target, capture.files)  # SinkError: the capture stays pending for a retry
         capture.folder = folder
-        self.pending = None
+        capture.files = None
+        if self.pending is capture:
+            self.pending = None
+        if self.write_error is not None:
+            self.write_error, self._retry_at, self.message = None, None, None
         thumb = capture.crops.get(_thumb_name(self.profile)) if capture.crops else None
         capture.crops = {}  # on disk now; only the thumbnail's crop stays referenced
         with self._lock:
