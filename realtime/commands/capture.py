@@ -18,6 +18,7 @@ import json
 import re
 import sys
 import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from realtime.errors import ConfigError
 
 EXIT_NO_CAPTURE = 10
 LIVE_SLACK_S = 2.0  # a stalled camera still ends the run this long after --max-seconds
+WRITE_RETRIES = 3  # a capture the disk refused is tried again this many times (no terminal to ask)...
+WRITE_RETRY_S = 2.0  # ...this far apart
 _CAMERA = re.compile(r"^(?:camera:)?\d+$|^/dev/video\d+$")
 KEY_CHECKS = ("head_size", "eye_line", "headroom", "yaw", "pitch", "roll", "eyes_open", "expression",
               "exposure", "evenness", "sharpness")
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from realtime.pipeline import PipelineOptions, open_pipeline
     from realtime.sources import open_source
 
-    if args.max_seconds is not None and args.max_seconds <= 0:
+    if args.max_seconds is not None and not args.max_seconds > 0:  # also refuses nan
         raise ConfigError(f"expected --max-seconds > 0, got {args.max_seconds}", "pass a positive number")
     live = is_camera(args.source)
     options = PipelineOptions(profile=args.profile, backend=args.backend, background=args.background,
@@ -115,10 +118,44 @@ def run(args: argparse.Namespace) -> int:
         if not stage.captures:
             stage.finish()  # a video that ended inside a ready window still gets its best frame
     capture = stage.captures[0] if stage.captures else None
+    if capture is not None and capture.folder is None and stage.pending is capture:
+        _save_pending(stage, args)  # taken, but the disk refused it: retry or ask, else SinkError (exit 6)
     if capture is None or capture.folder is None:
         return _nothing(stage, args)
     _print_capture(capture.report or {}, capture.folder, args.json)
     return 0
+
+
+def _save_pending(stage: Any, args: argparse.Namespace) -> None:
+    """The photo is in memory but --out refused it (full, read-only): on a terminal ask for another folder,
+    otherwise try again a few times (space may be freed); raise SinkError if it still cannot be saved."""
+    from realtime.errors import SinkError
+
+    error = stage.write_error
+    print(f"headshot capture: {stage.message}", file=sys.stderr, flush=True)
+    if sys.stdin is not None and sys.stdin.isatty():
+        while True:
+            print("headshot capture: the photo is kept in memory; type another folder to save it there "
+                  "(Enter gives up): ", end="", file=sys.stderr, flush=True)
+            answer = sys.stdin.readline().strip()
+            if not answer:
+                break
+            try:
+                stage.write(out_dir=Path(answer).expanduser())
+                return
+            except SinkError as exc:
+                error = exc
+                print(f"headshot capture: {exc.one_line()}", file=sys.stderr, flush=True)
+    else:
+        for _ in range(WRITE_RETRIES):
+            time.sleep(WRITE_RETRY_S)
+            try:
+                stage.write()
+                return
+            except SinkError as exc:
+                error = exc
+    raise SinkError(f"the photo was taken but not saved: {error.problem if error else 'write failed'}",
+                    error.fix if error else "pass another --out folder")
 
 
 def _nothing(stage: Any, args: argparse.Namespace) -> int:
