@@ -58,15 +58,17 @@ def profile_names(current: str) -> tuple[str, ...]:
 
 
 def open_vcam(args: argparse.Namespace, stack: ExitStack, *, fps: float, size: tuple[int, int] | None = None,
-              framer: Any = None) -> Any:
+              framer: Any = None, required: bool = True) -> Any:
+    """``required`` False: a device that is busy or missing at the start is retried in the background
+    (the preview goes on) instead of stopping the command."""
     from realtime.sinks.vcam import VirtualCameraSink
 
     return stack.enter_context(VirtualCameraSink(size=size, fps=fps, device=args.device,
-                                                 backend=args.vcam_backend, framer=framer))
+                                                 backend=args.vcam_backend, framer=framer, required=required))
 
 
 def check_seconds(args: argparse.Namespace) -> None:
-    if args.seconds is not None and args.seconds <= 0:
+    if args.seconds is not None and not args.seconds > 0:  # also refuses nan
         raise ConfigError(f"expected --seconds > 0, got {args.seconds}", "pass a positive number of seconds")
 
 
@@ -116,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
                               last_capture=capture.last_capture, report=report)
         sinks: list[Any] = [preview]
         if args.vcam:
-            sinks.append(open_vcam(args, stack, fps=source.fps))
+            sinks.append(open_vcam(args, stack, fps=source.fps, required=False))
         report(f"started ({', '.join(controls.status())})")
         loop = Loop(source, [*pipeline.stages, capture], sinks, stop=stop)
         stats = loop.run(max_seconds=args.seconds)

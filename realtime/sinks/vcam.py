@@ -119,7 +119,8 @@ class VirtualCameraSink:
 
     def __init__(self, *, size: tuple[int, int] | None = None, fps: float = 30.0, device: str | None = None,
                  backend: str | None = None, framer: AutoFramer | None = None,
-                 retry_s: Sequence[float] = RETRY_S, opener: Callable[..., pyvirtualcam.Camera] = open_camera) -> None:
+                 retry_s: Sequence[float] = RETRY_S, opener: Callable[..., pyvirtualcam.Camera] = open_camera,
+                 required: bool = True) -> None:
         if fps <= 0:
             raise ConfigError(f"expected a positive virtual camera fps, got {fps}", "pass --fps like 30")
         self.size = even_size(*size) if size is not None else None
@@ -129,6 +130,7 @@ class VirtualCameraSink:
         self.framer = framer
         self.retry_s = tuple(retry_s) or RETRY_S
         self._opener = opener
+        self.required = required  # False: a device busy or missing at the first open is retried, not raised
         self._slot: LatestSlot[np.ndarray] = LatestSlot()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -151,7 +153,13 @@ class VirtualCameraSink:
         if self._thread is not None:
             return
         self.size = even_size(*size)
-        self._camera = self._open(self.size)
+        try:
+            self._camera = self._open(self.size)
+        except SinkError as exc:
+            if self.required:
+                raise
+            self.stats.failures += 1  # the sender thread reopens it with backoff; the caller goes on
+            log.warning("virtual camera unavailable (%s); retrying in the background", exc.problem)
         self._thread = threading.Thread(target=self._run, name="vcam-sender", daemon=True)
         self._thread.start()
 
