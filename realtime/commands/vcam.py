@@ -27,7 +27,10 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     match = _SIZE.match(text)
     if not match:
         raise ConfigError(f"expected --size like 1280x720, got {text!r}", "pass --size WIDTHxHEIGHT")
-    return int(match.group(1)), int(match.group(2))
+    width, height = int(match.group(1)), int(match.group(2))
+    if width < 2 or height < 2:
+        raise ConfigError(f"expected --size of at least 2x2, got {text!r}", "pass --size WIDTHxHEIGHT like 1280x720")
+    return width, height
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_seconds(args)
     size = parse_size(args.size)
-    if args.fps is not None and args.fps <= 0:
+    if args.fps is not None and not args.fps > 0:  # also refuses nan
         raise ConfigError(f"expected --fps > 0, got {args.fps}", "pass --fps like 30")
     report = say("vcam")
     stop = threading.Event()
