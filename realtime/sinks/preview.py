@@ -30,6 +30,8 @@ MESSAGE_S = 1.8  # how long a toast ("Background: blur") stays
 FPS_SMOOTHING = 0.1  # exponential moving average of the frame interval
 DEFAULT_PROFILES = ("professional", "id", "actor")
 THUMB_HEIGHT = 240
+IDLE_TEXT = {"reconnecting": "Camera lost, reconnecting", "lost": "Camera lost, reconnecting",
+             "frozen": "Camera frozen: no new picture, check the camera"}
 
 
 class Display(Protocol):
@@ -154,6 +156,7 @@ class PreviewSink:
         self._last_grab: float | None = None
         self._interval: float | None = None
         self._capture_id: int | None = None
+        self._capture_path: str | None = None
         self._thumbnail: np.ndarray | None = None
         self._flash_at = -1e9
         self._message: str | None = None
@@ -168,7 +171,7 @@ class PreviewSink:
 
     def idle(self, source_state: str) -> None:
         """No frame came: keep the window alive and say so over the last frame."""
-        text = "Camera lost, reconnecting" if source_state in ("reconnecting", "lost") else "Waiting for frames"
+        text = IDLE_TEXT.get(source_state, "Waiting for frames")
         if self._last_frame is not None:
             view = self.view(self._last_frame, idle_message=text)
             image = render_overlay(self._last_frame.output, None, view, self.size)
@@ -207,12 +210,14 @@ class PreviewSink:
         if self.last_capture is None:
             return
         capture = self.last_capture()
-        if capture is None or capture.capture_id == self._capture_id:
+        if capture is None or (capture.capture_id, capture.path) == (self._capture_id, self._capture_path):
             return
-        self._capture_id = capture.capture_id
-        self._thumbnail = thumbnail(capture.image)
-        self._flash_at = self.clock()
-        self.say(f"saved {capture.path}" if capture.path else "photo taken")
+        if capture.capture_id != self._capture_id:  # a new photo (not the same one saved after a retry)
+            self._thumbnail = thumbnail(capture.image)
+            self._flash_at = self.clock()
+        self._capture_id, self._capture_path = capture.capture_id, capture.path
+        note = getattr(capture, "note", None)  # e.g. not saved yet: disk full, kept in memory
+        self.say(f"saved {capture.path}" if capture.path else note or "photo taken")
 
     def say(self, text: str) -> None:
         """Report a state change and show it briefly as a toast."""
