@@ -147,6 +147,19 @@ class RecordingSink:
             self.script(self)
 
 
+class HeadlessDisplay:
+    """The preview sink's window without a screen: counts what was shown."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.shown = 0
+
+    def show(self, image: np.ndarray) -> int | None:
+        self.shown += 1
+        return None
+
+
 @lru_cache(maxsize=2)
 def _hold_frames(count: int, size: tuple[int, int]) -> tuple[np.ndarray, ...]:
     from realtime.sources.demo import DemoRenderer

@@ -159,3 +159,18 @@ def test_process_command_on_a_truncated_video_exits_0(videos, tmp_path, capsys, 
     written = capsys.readouterr().out
     frames = int(written.split("(")[1].split(" frame")[0])
     assert 0 < frames < count and out.stat().st_size > 0
+
+
+@pytest.mark.parametrize(("state", "words"), [("reconnecting", "Camera lost, reconnecting"),
+                                               ("frozen", "Camera frozen"), ("ok", "Waiting for frames")])
+def test_preview_words_for_each_idle_state(monkeypatch, state: str, words: str) -> None:
+    from realtime.sinks import overlay
+    from realtime.sinks.preview import PreviewSink
+    from tests.faults.fakes import HeadlessDisplay
+
+    drawn: list[str] = []
+    real = overlay.draw_idle
+    monkeypatch.setattr(overlay, "draw_idle", lambda canvas, text: (drawn.append(text), real(canvas, text)))
+    sink = PreviewSink(HeadlessDisplay(), stop=threading.Event(), report=lambda text: None)
+    sink.idle(state)
+    assert len(drawn) == 1 and drawn[0].startswith(words)
