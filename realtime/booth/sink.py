@@ -20,12 +20,16 @@ from realtime.booth.machine import BoothMachine, Effect, Press, State
 from realtime.booth.screens import BoothView, Button, render
 from realtime.booth.session import Session, SessionStore
 from realtime.booth.shots import Shot, Shots
+from realtime.errors import SinkError
 from realtime.frame import FrameResult
 from realtime.sinks.overlay import CANVAS_SIZE
 from realtime.sinks.preview import Display
 from realtime.sinks.window import KEY_ESC
 
 log = logging.getLogger(__name__)
+
+SAVE_RETRY_S = 2.0  # an accepted photo the disk refused is written again this often (seconds)
+SAVING_NOTE = "Your photo is safe: saving it as soon as there is room"
 
 KEYS = {ord(" "): Press.PRIMARY, 13: Press.PRIMARY, 10: Press.PRIMARY, ord("r"): Press.RETAKE,
         8: Press.RETAKE, ord("a"): Press.ANOTHER, ord("x"): Press.CANCEL}
@@ -52,6 +56,8 @@ class BoothSink:
         self.session: Session | None = None
         self.shot: Shot | None = None
         self.finished: list[list[Path]] = []  # what each ended session kept
+        self.unsaved: list[tuple[Shot, Session]] = []  # accepted, but the disk refused them: retried
+        self._save_retry_at = 0.0
         self.buttons: list[Button] = []
         self._clicks: list[tuple[int, int]] = []
         self._now = 0.0
@@ -65,6 +71,9 @@ class BoothSink:
     def send(self, frame: FrameResult) -> None:
         self._now = frame.source_time
         self._last = frame
+        if self.unsaved and self._now >= self._save_retry_at:
+            for shot, session in list(self.unsaved):
+                self._keep(shot, session)
         ready = frame.assessment is not None and frame.assessment.ready
         self._apply(self.machine.step(self._now, face=frame.face is not None, ready=ready))
         if self.machine.state is State.CAPTURE:
@@ -119,9 +128,7 @@ class BoothSink:
                 self.shot = None
                 self.shots.trigger()
             elif effect is Effect.KEEP and self.shot is not None and self.session is not None:
-                path = self.shots.keep(self.shot, self.store.folder_for(self.session))
-                self.store.kept(self.session, path)
-                self.report(f"kept {path}")
+                self._keep(self.shot, self.session)
                 self.shot = None
             elif effect is Effect.DISCARD:
                 if self.shot is not None:
@@ -138,6 +145,25 @@ class BoothSink:
         if self.machine.state is not self._state:
             self._state = self.machine.state
             self.report(f"state {self._state.value}")
+
+    def _keep(self, shot: Shot, session: Session) -> bool:
+        """Write an accepted shot; a full or read-only disk keeps it in memory (said on screen and in the
+        log) and it is tried again every SAVE_RETRY_S, the booth carrying on meanwhile."""
+        try:
+            path = self.shots.keep(shot, self.store.folder_for(session))
+        except SinkError as exc:
+            if all(s is not shot for s, _ in self.unsaved):
+                self.unsaved.append((shot, session))
+                self.report(f"photo not saved yet, kept in memory ({exc.problem}): {exc.fix}")
+            self.machine.note = SAVING_NOTE
+            self._save_retry_at = self._now + SAVE_RETRY_S
+            return False
+        self.unsaved = [(s, x) for s, x in self.unsaved if s is not shot]
+        self.store.kept(session, path)
+        self.report(f"kept {path}")
+        if not self.unsaved and self.machine.note == SAVING_NOTE:
+            self.machine.note = None
+        return True
 
     # --- drawing -------------------------------------------------------------------------------------------
     def view(self, frame: FrameResult | None, idle_message: str | None = None) -> BoothView:
@@ -172,6 +198,10 @@ class BoothSink:
     def close(self) -> None:
         """End a running session (its unaccepted shots go) when the booth shuts down."""
         self.shot = None
+        for shot, session in list(self.unsaved):  # a last try for accepted photos still in memory
+            self._keep(shot, session)
+        if self.unsaved:
+            self.report(f"{len(self.unsaved)} accepted photo(s) could not be saved: free space or pass another --out")
         if self.session is not None:
             self.finished.append(self.store.end(self.session))
             self.session = None
