@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         stack.callback(booth.close)  # a session still open at shutdown keeps only what was accepted
         sinks: list[Any] = [booth]
         if args.vcam:
-            sinks.append(open_vcam(args, stack, fps=source.fps))
+            sinks.append(open_vcam(args, stack, fps=source.fps, required=False))  # busy: retried, booth goes on
         report(f"started, photos go to {store.root}")
         stats = Loop(source, [*pipeline.stages, capture], sinks, stop=stop).run(max_seconds=args.seconds)
         report(f"stopped after {stats.frames} frames, {booth.machine.sessions} sessions")
