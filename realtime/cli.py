@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from realtime.memory import pin_mmap_threshold
+
+    pin_mmap_threshold()  # flat memory over a day of frames (see realtime/memory.py)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
