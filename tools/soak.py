@@ -223,9 +223,11 @@ def run_soak(seconds: float, *, warmup_s: float, sample_s: float, size: tuple[in
     from realtime.capture.report import SessionLog
     from realtime.capture.stage import CaptureStage
     from realtime.loop import Loop
+    from realtime.memory import pin_mmap_threshold
     from realtime.pipeline import PipelineOptions, open_pipeline
     from realtime.sinks.preview import PreviewControls, PreviewSink
 
+    pinned = pin_mmap_threshold()  # as ``headshot`` does at start: the soak measures the same process
     started_at = datetime.now(timezone.utc)
     stop = threading.Event()
     out_dir = Path(tempfile.mkdtemp(prefix="headshot-soak-"))
@@ -275,6 +277,7 @@ def run_soak(seconds: float, *, warmup_s: float, sample_s: float, size: tuple[in
         "captures_written": captures_written,
         "engine": engine,
         "capture": capture_on,
+        "mmap_threshold_pinned": pinned,
         "stage_ms": {k: {m: round(v, 2) for m, v in d.items()} for k, d in stats.summary().items()},
         "machine": machine(),
         "samples": [s.__dict__ for s in sampler.samples],

@@ -1,0 +1,105 @@
+"""``headshot preview`` on the demo survives a camera unplugged mid-session: the window says "Camera
+lost, reconnecting" over the last picture, the camera reconnects, and the preview returns to normal,
+checked on screenshots of a real window on Xvfb (see preview_camera_loss.py for the pulled cable)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from realtime.sinks.overlay import GUIDE
+from tests.xvfb import XDisplay, xvfb_missing_reason
+
+pytestmark = pytest.mark.display
+ROOT = Path(__file__).parents[2]
+TITLE = "Headshot Studio"
+
+
+@pytest.fixture(scope="module")
+def xdisplay():
+    """An Xvfb of our own: ``-displayfd`` lets the server pick a free number itself, so a test run beside
+    ours (other Xvfb tests start at :90 too) can never hand us its display."""
+    reason = xvfb_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    process = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        number = int(process.stdout.readline().strip())
+        display = XDisplay(number, process)
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{number}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield display
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def red_band(shot: np.ndarray) -> float:
+    """Share of the middle rows covered by the idle band's red (the text on it is white, a minority)."""
+    middle = shot[shot.shape[0] // 2 - 45: shot.shape[0] // 2 + 45].astype(int)
+    b, g, r = middle[..., 0], middle[..., 1], middle[..., 2]
+    return float(((r > b + 50) & (r > g + 50)).mean())
+
+
+def guide_pixels(shot: np.ndarray) -> int:
+    return int(np.all(np.abs(shot.astype(int) - np.array(GUIDE)) < 40, axis=-1).sum())
+
+
+def wait_for(display, window: int, path: Path, condition, timeout: float) -> np.ndarray:
+    deadline = time.monotonic() + timeout
+    while True:
+        shot = display.window_shot(window, path)
+        if condition(shot) or time.monotonic() > deadline:
+            return shot
+        time.sleep(0.3)
+
+
+def test_preview_survives_camera_loss_and_returns_to_normal(xdisplay, tmp_path) -> None:
+    control = tmp_path / "control"
+    control.mkdir()
+    err = open(tmp_path / "stderr.txt", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen([sys.executable, "-m", "tests.faults.preview_camera_loss", str(control),
+                                "--out", str(tmp_path / "out")], cwd=ROOT, env=xdisplay.env,
+                               stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        window = xdisplay.find_window(TITLE, timeout=90)
+        normal = wait_for(xdisplay, window, tmp_path / "a.png", lambda s: guide_pixels(s) > 300, 60)
+        assert guide_pixels(normal) > 300 and red_band(normal) < 0.2, (  # live: the guide, no idle band
+            normal.mean(), xdisplay.run("xwininfo", "-root", "-tree").stdout, (control / "frames.txt").read_text())
+
+        (control / "unplugged").touch()  # pull the cable
+        lost = wait_for(xdisplay, window, tmp_path / "b.png", lambda s: red_band(s) > 0.6, 20)
+        assert red_band(lost) > 0.6, red_band(lost)
+        assert lost[:200].mean() > 40  # the band lies over the last picture, not a black screen
+        assert process.poll() is None  # still running
+        said = (control / "idle.txt").read_text().splitlines()
+        assert "Camera lost, reconnecting" in said, said[-5:]
+
+        (control / "unplugged").unlink()  # plug it back in
+        back = wait_for(xdisplay, window, tmp_path / "c.png",
+                        lambda s: red_band(s) < 0.2 and guide_pixels(s) > 300, 30)
+        assert red_band(back) < 0.2 and guide_pixels(back) > 300
+        drawn = int((control / "frames.txt").read_text())
+        time.sleep(1.5)
+        assert int((control / "frames.txt").read_text()) >= drawn + 3  # live frames flow again
+
+        xdisplay.key(window, "q")
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        err.close()
+    lines = [line for line in (tmp_path / "stderr.txt").read_text().splitlines() if line.startswith("headshot")]
+    assert lines and "stopped after" in lines[-1], lines[-5:]
