@@ -1,6 +1,6 @@
-"""The soak's short form: tools/soak.py for ~25 s (the 10-minute figures are in docs/RELIABILITY.md).
+"""The soak's short form: tools/soak.py for 18 s (the 10-minute figures are in docs/RELIABILITY.md).
 
-Small frames (640x360) so the demo session loops, and is reopened, inside the run; in its own process
+Small frames (320x180) so the demo session loops, and is reopened, inside the run; in its own process
 so the figures are that of the tool alone. No thread or file descriptor may be left over at the end,
 and resident memory after the warm-up must stay within the soak's bound.
 """
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="
 
 def test_short_soak_has_flat_threads_descriptors_and_memory(tmp_path) -> None:
     out = tmp_path / "soak.json"
-    done = subprocess.run([sys.executable, "tools/soak.py", "--seconds", "24", "--warmup-s", "11", "--sample-s",
-                           "1", "--size", "640x360", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "tools/soak.py", "--seconds", "18", "--warmup-s", "9", "--sample-s",
+                           "0.5", "--size", "320x180", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           timeout=180)
     figures = json.loads(out.read_text())
     verdict = figures["verdict"]
