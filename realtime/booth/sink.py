@@ -23,7 +23,7 @@ from realtime.booth.shots import Shot, Shots
 from realtime.errors import SinkError
 from realtime.frame import FrameResult
 from realtime.sinks.overlay import CANVAS_SIZE
-from realtime.sinks.preview import Display
+from realtime.sinks.preview import IDLE_TEXT, Display
 from realtime.sinks.window import KEY_ESC
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class BoothSink:
         self._show(self.view(frame))
 
     def idle(self, source_state: str) -> None:
-        text = "Camera lost, reconnecting" if source_state in ("reconnecting", "lost") else "Waiting for the camera"
+        text = IDLE_TEXT.get(source_state, "Waiting for the camera")  # the preview's words (lost, frozen)
         self._show(self.view(self._last, idle_message=text))
 
     # --- input -----------------------------------------------------------------------------------------------
