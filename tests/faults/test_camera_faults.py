@@ -174,3 +174,24 @@ def test_preview_words_for_each_idle_state(monkeypatch, state: str, words: str) 
     sink = PreviewSink(HeadlessDisplay(), stop=threading.Event(), report=lambda text: None)
     sink.idle(state)
     assert len(drawn) == 1 and drawn[0].startswith(words)
+
+
+@pytest.mark.parametrize(("state", "words"), [("reconnecting", "Camera lost, reconnecting"),
+                                               ("frozen", "Camera frozen"), ("ok", "Waiting for the camera")])
+def test_kiosk_words_for_each_idle_state(tmp_path, monkeypatch, state: str, words: str) -> None:
+    from realtime.booth.session import SessionStore
+    from realtime.booth.shots import CaptureStageShots
+    from realtime.booth.sink import BoothSink
+    from realtime.capture.stage import CaptureStage
+    from realtime.coach.profile import load_profile
+    from tests.faults.fakes import HeadlessDisplay
+
+    stage = CaptureStage(load_profile("professional"), out_dir=None, auto=False, once=False)
+    booth = BoothSink(HeadlessDisplay(), stop=threading.Event(), shots=CaptureStageShots(stage),
+                      store=SessionStore(tmp_path), report=lambda text: None)
+    shown: list[str | None] = []
+    real_view = booth.view
+    monkeypatch.setattr(booth, "view", lambda frame, idle_message=None: (
+        shown.append(idle_message), real_view(frame, idle_message))[1])
+    booth.idle(state)
+    assert len(shown) == 1 and str(shown[0]).startswith(words)
