@@ -8,7 +8,8 @@ device that shows the demo session and is unplugged while ``CONTROL_DIR/unplugge
 with the public ``register_source`` under the scheme ``flakycam``, then the CLI's ``main`` runs as
 ``headshot preview --source flakycam:0 ...``. Each idle message the overlay draws is also written to
 ``CONTROL_DIR/idle.txt`` (a spy around the real drawing function), for the test to read the words, and
-the number of frames the preview drew so far to ``CONTROL_DIR/frames.txt``.
+the number of frames the preview drew so far to ``CONTROL_DIR/frames.txt``; while ``CONTROL_DIR/snap``
+exists, the next picture handed to the window is saved as ``CONTROL_DIR/shown.png``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from realtime.cli import main
 from realtime.sinks import overlay
 from realtime.sinks.preview import PreviewSink
+from realtime.sinks.window import Window
 from realtime.sources import register_source
 from realtime.sources.camera import CameraSource
 
@@ -100,6 +103,16 @@ def run(control: Path, argv: list[str]) -> int:
         os.replace(tmp, control / "frames.txt")  # the test never reads a half-written number
 
     PreviewSink.send = count  # type: ignore[method-assign]
+    real_show = Window.show
+
+    def show(self: Window, image: np.ndarray) -> int | None:  # on request, what the window was given
+        if (control / "snap").exists():
+            cv2.imwrite(str(control / "shown.tmp.png"), image)
+            os.replace(control / "shown.tmp.png", control / "shown.png")
+            (control / "snap").unlink()
+        return real_show(self, image)
+
+    Window.show = show  # type: ignore[method-assign]
     return main(["preview", "--source", "flakycam:0", *argv])
 
 
