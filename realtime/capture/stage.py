@@ -13,9 +13,10 @@ if not every check passes (a rejected blink or blur is used only when nothing el
 
 Writing happens in the loop's thread when a capture is chosen (a capture is a one-off; the short stall
 is the shutter moment). A full disk or a read-only folder does not stop the session and loses nothing:
-the :class:`Capture` stays in :attr:`pending` with its encoded files, :attr:`write_error` and
-:attr:`message` say so (the preview shows it), and the stage writes it again every ``WRITE_RETRY_S``
-until there is room. :meth:`write` is the explicit retry, e.g. into another folder.
+the :class:`Capture` stays in :attr:`pending` (and :attr:`unsaved`, with every other capture the disk
+refused) with its encoded files, :attr:`write_error` and :attr:`message` say so (the preview shows it),
+and the stage writes them again every ``WRITE_RETRY_S`` until there is room. :meth:`write` is the
+explicit retry, e.g. into another folder.
 
 Time limit: with ``max_seconds``, a frame whose source time is that far past the first frame without
 a capture sets :attr:`timed_out` and stops the loop; :attr:`log` says which check failed most.
@@ -110,7 +111,8 @@ class CaptureStage:
         self.timed_out = False
         self.done = False  # an auto capture was taken (with ``once``: no more until :meth:`rearm`)
         self.message: str | None = None  # the latest thing worth telling the person ("no face", ...)
-        self.write_error: SinkError | None = None  # why :attr:`pending` is not on disk yet (None: it is)
+        self.write_error: SinkError | None = None  # why :attr:`unsaved` are not on disk yet
+        self.unsaved: list[Capture] = []  # taken, refused by the disk, retried in order (never dropped)
         self._retry_at: float | None = None
         self._now = 0.0
         self._trigger = threading.Event()
@@ -159,8 +161,9 @@ class CaptureStage:
         t = self._now = frame.source_time
         if self._first_t is None:
             self._first_t = t
-        if self._retry_at is not None and t >= self._retry_at and self.pending is not None:
-            self._write_or_keep(self.pending)
+        if self._retry_at is not None and t >= self._retry_at:
+            for waiting in list(self.unsaved):
+                self._write_or_keep(waiting)
         self.log.add(t, frame.assessment)
         candidate = Candidate.from_frame(frame)
         if candidate is not None:
@@ -229,6 +232,8 @@ class CaptureStage:
         try:
             self.write(capture)
         except SinkError as exc:
+            if all(c is not capture for c in self.unsaved):
+                self.unsaved.append(capture)
             self.write_error = exc
             self._retry_at = self._now + WRITE_RETRY_S
             self.message = (f"Photo not saved yet, kept in memory ({exc.problem}): {exc.fix or 'free some space'}; "
@@ -279,7 +284,8 @@ class CaptureStage:
         capture.files = None
         if self.pending is capture:
             self.pending = None
-        if self.write_error is not None:
+        self.unsaved = [c for c in self.unsaved if c is not capture]
+        if self.write_error is not None and not self.unsaved:
             self.write_error, self._retry_at, self.message = None, None, None
         thumb = capture.crops.get(_thumb_name(self.profile)) if capture.crops else None
         capture.crops = {}  # on disk now; only the thumbnail's crop stays referenced
