@@ -186,6 +186,29 @@ def test_full_disk_mid_session_keeps_the_photo_says_so_and_writes_it_when_there_
     assert stage.last_capture().path == str(small / written[0])
 
 
+def test_two_photos_taken_while_the_disk_is_full_are_both_saved_later(can_mount, tmp_path, frames,
+                                                                      monkeypatch) -> None:
+    from realtime.capture import stage as stage_module
+
+    monkeypatch.setattr(stage_module, "WRITE_RETRY_S", 0.3)
+    count = [0]
+    unsaved_at_most = [0]
+
+    def during(stage: CaptureStage) -> None:
+        count[0] += 1
+        if count[0] in (40, 60):
+            stage.trigger()  # the space key, twice, while nothing can be written
+        unsaved_at_most[0] = max(unsaved_at_most[0], len(stage.unsaved))
+        if count[0] == 80:
+            remount(small, size_kb=64 * 1024)
+
+    with tmpfs(tmp_path / "small", size_kb=256) as small:
+        stage, stats = run_session(frames, {"out_dir": small, "auto": False, "once": False}, during)
+        written = visible(small)
+    assert stats.frames == len(frames) and unsaved_at_most[0] == 2  # both kept in memory at once
+    assert len(written) == 2 and stage.unsaved == [] and stage.write_error is None
+
+
 def test_capture_command_full_disk(can_mount, tmp_path, frames, capsys, monkeypatch) -> None:
     """``headshot capture`` into a full folder: retries, then one line (exit 6) saying the photo was not
     saved and what to do; with a terminal it asks for another folder and saves it there."""
