@@ -128,8 +128,9 @@ def check_models() -> list[Finding]:
     if spec is None or spec.origin is None:
         return [Finding("models", False, "mediapipe is not installed", "pip install mediapipe==0.10.21")]
     root = Path(spec.origin).parent / "modules"
-    for relative in ("selfie_segmentation/selfie_segmentation.tflite", "face_landmark/face_landmark_with_attention.tflite",
-                     "face_landmark/face_landmark.tflite", "face_detection/face_detection_full_range_sparse.tflite"):
+    for relative in ("selfie_segmentation/selfie_segmentation.tflite",
+                     "face_landmark/face_landmark_with_attention.tflite", "face_landmark/face_landmark.tflite",
+                     "face_detection/face_detection_full_range_sparse.tflite"):
         path = root / relative
         findings.append(Finding("model", path.is_file(), str(path), None if path.is_file()
                                 else "reinstall mediapipe==0.10.21 (its wheel carries the models)"))

@@ -3,14 +3,11 @@ inside the ready stretch, and a source that plays it (every frame in order, 30 f
 
 from __future__ import annotations
 
-import time
-
 import cv2
 import numpy as np
 
 from realtime.face import landmarks as lm
 from realtime.face.observation import FaceObservation
-from realtime.sources.base import FrameSource, SourceFrame
 
 FPS = 30.0
 BLUR_LENGTH_IED = 0.25  # a head moving a quarter of the eye distance during the exposure
@@ -58,27 +55,3 @@ def ready_clip(frames: list[np.ndarray], face: FaceObservation, *, blink: range,
     return out
 
 
-class ListSource(FrameSource):
-    """Plays a list of frames in order at ``fps`` media time (like a video file)."""
-
-    name = "clip"
-
-    def __init__(self, images: list[np.ndarray], fps: float = FPS) -> None:
-        self._images = images
-        self._fps = fps
-        self._index = 0
-
-    def read(self, timeout: float | None = None) -> SourceFrame | None:
-        if self._index >= len(self._images):
-            self.state = "ended"
-            return None
-        i = self._index
-        self._index += 1
-        return SourceFrame(i, self._images[i], time.monotonic(), i / self._fps)
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    def describe(self) -> dict[str, object]:
-        return {"name": self.name, "frames": len(self._images), "fps": self._fps}

@@ -14,7 +14,8 @@ from realtime.capture.stage import CaptureStage
 from realtime.frame import FrameResult
 from realtime.loop import Loop
 from realtime.pipeline import PipelineOptions, open_pipeline
-from tests.capture.clip import ListSource, ready_clip
+from realtime.sources.frames import FrameListSource
+from tests.capture.clip import ready_clip
 
 FRAMES = 80
 BLINK = range(30, 33)
@@ -44,7 +45,7 @@ def run(demo_renderer, placed):
         pipeline = open_pipeline(PipelineOptions(mirrored=False), stack)
         capture = CaptureStage(pipeline.profile, fps=30.0)
         recorder = Recorder(capture)
-        Loop(ListSource(images), [*pipeline.stages, recorder, capture]).run()
+        Loop(FrameListSource(images), [*pipeline.stages, recorder, capture]).run()
     return capture, recorder
 
 

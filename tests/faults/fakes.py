@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 
 from realtime.frame import FrameResult
-from realtime.sources.base import FrameSource, SourceFrame
 
 WALL_BGR = (172, 180, 186)
 
@@ -175,27 +174,3 @@ def hold_frames(count: int = 105, size: tuple[int, int] = (1280, 720)) -> list[n
     return list(_hold_frames(count, size))
 
 
-class FrameListSource(FrameSource):
-    """Plays frames in order at 30 fps media time, as fast as read (like a video file); then ends."""
-
-    name = "frames"
-
-    def __init__(self, images: list[np.ndarray], fps: float = 30.0) -> None:
-        self._images = images
-        self._fps = fps
-        self._index = 0
-
-    def read(self, timeout: float | None = None) -> SourceFrame | None:
-        if self._index >= len(self._images):
-            self.state = "ended"
-            return None
-        i = self._index
-        self._index += 1
-        return SourceFrame(i, self._images[i], time.monotonic(), i / self._fps)
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    def describe(self) -> dict[str, object]:
-        return {"name": self.name, "frames": len(self._images), "fps": self._fps}

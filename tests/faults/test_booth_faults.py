@@ -19,7 +19,8 @@ from realtime.booth.sink import SAVING_NOTE, BoothSink
 from realtime.capture.stage import CaptureStage
 from realtime.loop import Loop
 from realtime.pipeline import PipelineOptions, open_pipeline
-from tests.faults.fakes import FrameListSource, hold_frames
+from realtime.sources.frames import FrameListSource
+from tests.faults.fakes import hold_frames
 from tests.faults.mounts import mount_unavailable, remount, tmpfs
 
 

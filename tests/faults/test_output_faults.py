@@ -25,7 +25,8 @@ from realtime.capture.writer import write_folder
 from realtime.errors import SinkError
 from realtime.loop import Loop
 from realtime.pipeline import PipelineOptions, open_pipeline
-from tests.faults.fakes import FrameListSource, hold_frames
+from realtime.sources.frames import FrameListSource
+from tests.faults.fakes import hold_frames
 from tests.faults.mounts import mount_unavailable, remount, tmpfs
 
 FILES = {"original.png": os.urandom(600_000), "square.jpg": os.urandom(300_000), "report.json": b"{}\n"}

@@ -21,7 +21,8 @@ from skimage import data
 
 from realtime.cli import main
 from realtime.sources import register_source, unregister_source
-from tests.faults.fakes import FrameListSource, hold_frames
+from realtime.sources.frames import FrameListSource
+from tests.faults.fakes import hold_frames
 
 ROOT = Path(__file__).parents[2]
 

@@ -14,7 +14,8 @@ import pytest
 from realtime.loop import Loop
 from realtime.sinks.preview import PreviewSink
 from realtime.sinks.vcam import VirtualCameraSink
-from tests.faults.fakes import FrameListSource, HeadlessDisplay, astronaut_scene
+from realtime.sources.frames import FrameListSource
+from tests.faults.fakes import HeadlessDisplay, astronaut_scene
 from tests.sinks import fake_vcam
 
 
