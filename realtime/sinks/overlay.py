@@ -92,13 +92,21 @@ def fit_frame(image: np.ndarray, size: tuple[int, int] = CANVAS_SIZE, *,
     h, w = image.shape[:2]
     scale = min(width / w, height / h)
     new_w, new_h = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    scaled = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
-    if mirrored:
-        scaled = cv2.flip(scaled, 1)
-    canvas = np.zeros((height, width, 3), np.uint8)
     ox, oy = (width - new_w) // 2, (height - new_h) // 2
-    canvas[oy:oy + new_h, ox:ox + new_w] = scaled
+    canvas = np.empty((height, width, 3), np.uint8)
+    if (new_w, new_h) != (width, height):  # letterbox bars; a frame that fills the canvas needs none
+        canvas[:] = 0
+    window = canvas[oy:oy + new_h, ox:ox + new_w]
+    # Each step writes straight into the canvas: the frame is copied once, not three times.
+    if (new_w, new_h) == (w, h):
+        scaled = image
+    else:
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        scaled = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
+    if mirrored:
+        cv2.flip(scaled, 1, dst=window)
+    else:
+        window[:] = scaled
     return canvas, CanvasTransform(scale, (ox, oy), (w, h), mirrored)
 
 
@@ -108,7 +116,9 @@ def shade(image: np.ndarray, rect: tuple[int, int, int, int], colour: Sequence[i
     x0, y0, x1, y1 = (max(0, v) for v in rect)
     roi = image[y0:y1, x0:x1]
     if roi.size:
-        roi[:] = cv2.addWeighted(roi, 1.0 - opacity, np.full_like(roi, colour), opacity, 0.0)
+        # One per-channel affine pass, out = (1 - opacity) * in + opacity * colour, rounded and saturated.
+        blend = np.hstack([np.eye(3) * (1.0 - opacity), opacity * np.asarray(colour, np.float64).reshape(3, 1)])
+        roi[:] = cv2.transform(roi, blend)
 
 
 def fit_text(text: str, max_width: int, scale: float, thickness: int) -> float:

@@ -127,6 +127,14 @@ def test_close_is_safe_twice_and_run_after_close_fails(segmentation_model):
         engine.open()
 
 
+def test_idle_threads_sleep_rather_than_spin(segmentation_model):
+    # The face mesh shares the cores with the engine; spinning intra-op threads would take them.
+    with OnnxRuntimeEngine(segmentation_model, threads=2) as engine:
+        options = engine._session.get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        assert options.intra_op_num_threads == 2
+
+
 @pytest.mark.parametrize("frame", [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 3), np.float32),
                                    np.zeros((10, 10, 4), np.uint8), "frame.png"])
 def test_bad_frames_are_refused_at_the_boundary(segmentation_model, frame):

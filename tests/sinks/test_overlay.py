@@ -23,6 +23,7 @@ from realtime.sinks.overlay import (
     instruction_text,
     ready_fraction,
     render_overlay,
+    shade,
 )
 
 PHOTO = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (640, 360))  # 16:9, half of the canvas
@@ -70,6 +71,29 @@ def test_fit_frame_mirrors_the_image():
     plain, _ = fit_frame(PHOTO, mirrored=False)
     np.testing.assert_array_equal(canvas, plain[:, ::-1])
     assert transform.point(0, 0) == (1280, 0)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1280, 720), (900, 700)])
+def test_fit_frame_places_the_frame_exactly_and_blacks_the_bars(size):
+    canvas, transform = fit_frame(PHOTO, size)
+    x0, y0 = transform.offset
+    w, h = round(PHOTO.shape[1] * transform.scale), round(PHOTO.shape[0] * transform.scale)
+    scaled = PHOTO if (w, h) == PHOTO.shape[1::-1] else cv2.resize(
+        PHOTO, (w, h), interpolation=cv2.INTER_AREA if transform.scale < 1 else cv2.INTER_LINEAR)
+    assert np.array_equal(canvas[y0:y0 + h, x0:x0 + w], scaled)
+    bars = canvas.copy()
+    bars[y0:y0 + h, x0:x0 + w] = 0
+    assert not bars.any()
+
+
+def test_shade_blends_each_channel_towards_the_colour_inside_the_rectangle_only():
+    image = PHOTO.copy()
+    shade(image, (20, 30, 220, 130), colour=(30, 60, 140), opacity=0.8)
+    inside = 0.2 * PHOTO[30:130, 20:220].astype(float) + 0.8 * np.array([30, 60, 140])
+    assert np.abs(image[30:130, 20:220] - inside).max() <= 0.5 + 1e-9
+    outside = image.copy()
+    outside[30:130, 20:220] = PHOTO[30:130, 20:220]
+    assert np.array_equal(outside, PHOTO)
 
 
 @pytest.mark.parametrize(("status", "colour"), [("pass", PASS), ("close", CLOSE), ("fail", FAIL)])
