@@ -44,14 +44,44 @@ class BenchPlan:
     frames: int = 120  # per clip
     paced_fps: tuple[float, ...] = (30.0, 60.0)
     paced_size: tuple[int, int] = (1280, 720)
-    backends: tuple[str, ...] = ("onnxruntime",)
-    precisions: tuple[str, ...] = ("fp32",)
+    engines: tuple[tuple[str, str], ...] = (("onnxruntime", "fp32"),)  # (backend, precision) pairs
+    skipped: tuple[str, ...] = ()  # engines not measured on this machine, and why (shown under the table)
     baseline: bool = True
     sequential: bool = True  # also run our stages one after another, to show what pipelining gives
 
     @classmethod
     def quick(cls) -> BenchPlan:
-        return cls(sizes=((1280, 720),), frames=60, paced_fps=(30.0,), precisions=("fp32",))
+        return cls(sizes=((1280, 720),), frames=60, paced_fps=(30.0,))
+
+
+DEFAULT_PRECISION = {"onnxruntime": "fp32", "tensorrt": "fp16"}
+
+
+def choose_engines(backends: Sequence[str] | None, precisions: Sequence[str] | None, *,
+                   tensorrt_unavailable: Callable[[], str | None],
+                   int8_calibrated: Callable[[str], bool]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """The (backend, precision) pairs to measure, and a note for each one left out and why.
+
+    Asked-for backends and precisions are measured as asked (every pair). By default: ONNX Runtime
+    fp32, TensorRT fp16 when this machine can run it, and int8 for each where a calibrated model exists.
+    """
+    skipped: list[str] = []
+    if backends is None:
+        why_not = tensorrt_unavailable()
+        backends = ["onnxruntime"] if why_not else ["onnxruntime", "tensorrt"]
+        if why_not:
+            skipped.append(f"tensorrt: {why_not}")
+    pairs: list[tuple[str, str]] = []
+    for backend in backends:
+        if precisions is not None:
+            pairs.extend((backend, precision) for precision in precisions)
+            continue
+        pairs.append((backend, DEFAULT_PRECISION[backend]))
+        if int8_calibrated(backend):
+            pairs.append((backend, "int8"))
+        else:
+            skipped.append(f"{backend} int8: not calibrated (headshot calibrate int8 --backend {backend})")
+    return tuple(dict.fromkeys(pairs)), skipped
 
 
 @dataclass
@@ -200,22 +230,21 @@ def run_bench(plan: BenchPlan, open_ours: Callable[[str, str, bool], Callable[[E
                 progress(f"baseline at {size[0]}x{size[1]}")
                 baseline = run_configuration("baseline", clip, size, baseline_stages)
                 results.append(baseline)
-            for backend in plan.backends:
-                for precision in plan.precisions:
-                    for parallel in (True, False) if plan.sequential else (True,):
-                        name = f"ours/{backend}/{precision}" + ("" if parallel else "/sequential")
-                        progress(f"{name} at {size[0]}x{size[1]}")
-                        ours = run_configuration(name, clip, size, open_ours(backend, precision, parallel),
-                                                 sinks=ours_sinks)
-                        if baseline is not None:
-                            ours.extra["fps_vs_baseline"] = round(ours.fps / baseline.fps, 2) if baseline.fps else None
-                            ours.extra["p95_vs_baseline"] = round(
-                                ours.end_to_end_ms["p95"] / baseline.end_to_end_ms["p95"], 2
-                            ) if baseline.end_to_end_ms["p95"] else None
-                        results.append(ours)
+            for backend, precision in plan.engines:
+                for parallel in (True, False) if plan.sequential else (True,):
+                    name = f"ours/{backend}/{precision}" + ("" if parallel else "/sequential")
+                    progress(f"{name} at {size[0]}x{size[1]}")
+                    ours = run_configuration(name, clip, size, open_ours(backend, precision, parallel),
+                                             sinks=ours_sinks)
+                    if baseline is not None:
+                        ours.extra["fps_vs_baseline"] = round(ours.fps / baseline.fps, 2) if baseline.fps else None
+                        ours.extra["p95_vs_baseline"] = round(
+                            ours.end_to_end_ms["p95"] / baseline.end_to_end_ms["p95"], 2
+                        ) if baseline.end_to_end_ms["p95"] else None
+                    results.append(ours)
             if size == plan.paced_size:
                 for fps in plan.paced_fps:
-                    backend, precision = plan.backends[0], plan.precisions[0]
+                    backend, precision = plan.engines[0]
                     progress(f"ours paced at {fps:.0f} fps, {size[0]}x{size[1]}")
                     paced_clip = make_clip(size, plan.frames, Path(folder), fps)
                     paced = run_configuration(f"ours/{backend}/{precision}@{fps:.0f}fps", paced_clip, size,
@@ -223,7 +252,7 @@ def run_bench(plan: BenchPlan, open_ours: Callable[[str, str, bool], Callable[[E
                                               sinks=ours_sinks)
                     results.append(paced)
     return {"runs": [r.as_json() for r in results], "peak_rss_mb": round(peak_rss_mb(), 1),
-            "cpu_count": os.cpu_count()}
+            "cpu_count": os.cpu_count(), "not_measured": list(plan.skipped)}
 
 
 def format_table(report: dict) -> str:
@@ -245,4 +274,5 @@ def format_table(report: dict) -> str:
         )
     lines.append(f"stage columns: median ms per frame; e2e: grab to output ready, ms; peak RSS "
                  f"{report['peak_rss_mb']} MB on {report['cpu_count']} CPUs")
+    lines.extend(f"not measured: {note}" for note in report.get("not_measured", ()))
     return "\n".join(lines)

@@ -3,6 +3,12 @@
 source -> engine -> face -> coach -> capture -> sinks, one way. Each stage is a callable that fills its
 part of the :class:`~realtime.frame.FrameResult`; its time is recorded under its name. A stop event ends
 the loop from anywhere (a window's quit key, a finished capture, Ctrl-C in the CLI).
+
+Two frames in flight. A stage may also have ``begin(frame)``, which starts work on another thread (the
+engine) as soon as the frame is read. When a new frame is already waiting while the previous one is
+still unfinished, the loop begins the new one first and then finishes the old one, so the engine works
+on frame N+1 while this thread measures light, coaches, captures and draws frame N. When the loop keeps
+up with the source nothing waits: the pending frame is finished at once and latency is unchanged.
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ class Stage(Protocol):
     name: str
 
     def __call__(self, frame: FrameResult) -> None: ...
+
+
+class BeginningStage(Stage, Protocol):
+    """A stage that can start a frame's work early on another thread; ``__call__`` then completes it."""
+
+    def begin(self, frame: FrameResult) -> None: ...
 
 
 class Sink(Protocol):
@@ -88,18 +100,30 @@ class Loop:
         self.sinks = list(sinks)
         self.stop = stop or threading.Event()
         self.stats = LoopStats()
+        # Only a stage with ``begin`` gains from reading the next frame before this one is finished.
+        self._overlaps = any(hasattr(stage, "begin") for stage in self.stages)
         self._next_id = 0
 
     def run(self, *, max_frames: int | None = None, max_seconds: float | None = None) -> LoopStats:
         started = time.monotonic()
+        pending: FrameResult | None = None  # begun, not yet finished
+        begun = 0
         try:
-            while not self.stop.is_set():
-                if max_frames is not None and self.stats.frames >= max_frames:
+            while not self.stop.is_set():  # on stop the pending frame is dropped: its window may be gone
+                if (max_frames is not None and begun >= max_frames) or (
+                    max_seconds is not None and time.monotonic() - started >= max_seconds
+                ):
                     break
-                if max_seconds is not None and time.monotonic() - started >= max_seconds:
-                    break
-                grabbed = self.source.read(timeout=POLL_S)
+                if pending is not None and not self._overlaps:
+                    self._finish(pending)
+                    pending = None
+                # With a frame pending, only take a frame that is already there; else wait for one.
+                grabbed = self.source.read(timeout=0.0 if pending is not None else POLL_S)
                 if grabbed is None:
+                    if pending is not None:
+                        self._finish(pending)
+                        pending = None
+                        continue
                     if self.source.ended:
                         break
                     for sink in self.sinks:
@@ -107,10 +131,15 @@ class Loop:
                         if idle is not None:
                             idle(self.source.state)
                     continue
-                self.process(
-                    FrameResult(self._next_id, grabbed.grab_time, grabbed.source_time, grabbed.image)
-                )
+                frame = FrameResult(self._next_id, grabbed.grab_time, grabbed.source_time, grabbed.image)
                 self._next_id += 1
+                begun += 1
+                self._begin(frame)
+                if pending is not None:
+                    self._finish(pending)
+                pending = frame
+            if pending is not None and not self.stop.is_set():
+                self._finish(pending)
         finally:
             self.stats.seconds = time.monotonic() - started
             self.stats.dropped = self.source.dropped
@@ -118,6 +147,16 @@ class Loop:
 
     def process(self, frame: FrameResult) -> FrameResult:
         """Run one frame through every stage and sink (also used by tests and the bench)."""
+        self._begin(frame)
+        return self._finish(frame)
+
+    def _begin(self, frame: FrameResult) -> None:
+        for stage in self.stages:
+            begin = getattr(stage, "begin", None)
+            if begin is not None:
+                begin(frame)
+
+    def _finish(self, frame: FrameResult) -> FrameResult:
         for stage in self.stages:
             with frame.timed(stage.name):
                 stage(frame)

@@ -9,7 +9,7 @@ preview, virtual camera and booth thus show the same processing with the same se
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,6 +19,7 @@ from realtime.frame import FrameResult
 log = logging.getLogger(__name__)
 
 BACKGROUND_MODES = ("keep", "blur", "studio")
+IN_FLIGHT = 2  # frames the loop may have begun and not finished (see realtime.loop)
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,30 @@ class EngineBesideFaceStage:
         self.engine = engine
         self.face = face
         self._executor = executor
+        self._begun: dict[int, Future[None]] = {}  # id(frame) -> its engine work, oldest first
 
     def _run_engine(self, frame: FrameResult) -> None:
         with frame.timed(self.engine.name):
             self.engine(frame)
 
+    def begin(self, frame: FrameResult) -> None:
+        """Queue the engine for ``frame`` now (the loop calls this as soon as the frame is read).
+
+        One worker runs the engine calls in the order begun, which its temporal smoothing needs.
+        """
+        self._begun[id(frame)] = self._executor.submit(self._run_engine, frame)
+        while len(self._begun) > IN_FLIGHT:  # frames a stopped loop dropped unfinished
+            self._begun.pop(next(iter(self._begun)))
+
+    @property
+    def in_flight(self) -> int:
+        """Frames begun and not yet finished (at most ``IN_FLIGHT``)."""
+        return len(self._begun)
+
     def __call__(self, frame: FrameResult) -> None:
-        pending = self._executor.submit(self._run_engine, frame)
+        if id(frame) not in self._begun:
+            self.begin(frame)
+        pending = self._begun.pop(id(frame))
         try:
             with frame.timed(self.face.name):
                 self.face.analyze(frame)

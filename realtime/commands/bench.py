@@ -13,9 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="one size, fewer frames: under a minute")
     parser.add_argument("--frames", type=int, default=None, help="frames per clip (default 120, quick 60)")
     parser.add_argument("--backend", action="append", choices=("onnxruntime", "tensorrt"),
-                        help="backend(s) to measure (default: onnxruntime, plus tensorrt when usable)")
+                        help="backend(s) to measure, repeatable (default: onnxruntime, plus tensorrt when usable)")
     parser.add_argument("--precision", action="append", choices=("fp32", "fp16", "int8"),
-                        help="model precision(s) (default fp32, and int8 when a calibrated model exists)")
+                        help="model precision(s), repeatable (default: the backend's own, onnxruntime fp32 and "
+                             "tensorrt fp16, plus int8 where 'headshot calibrate int8' has made a model)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline runs")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.set_defaults(handler=run)
@@ -35,7 +36,9 @@ class OverlaySink:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from realtime.bench import BenchPlan, format_table, run_bench
+    from calibration.int8 import int8_model_path
+    from engines.backends.registry import tensorrt_unavailable
+    from realtime.bench import BenchPlan, choose_engines, format_table, run_bench
     from realtime.pipeline import PipelineOptions, open_pipeline
 
     plan = BenchPlan.quick() if args.quick else BenchPlan()
@@ -46,10 +49,14 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--frames must be at least 10, got {args.frames}", "use --frames 60 or more")
         plan = replace(plan, frames=args.frames)
     plan = replace(plan, baseline=not args.no_baseline, sequential=not args.quick)
-    if args.backend:
-        plan = replace(plan, backends=tuple(args.backend))
-    if args.precision:
-        plan = replace(plan, precisions=tuple(args.precision))
+    engines, skipped = choose_engines(args.backend, args.precision, tensorrt_unavailable=tensorrt_unavailable,
+                                      int8_calibrated=lambda backend: int8_model_path(backend=backend) is not None)
+    if "tensorrt" in (args.backend or ()) and (why_not := tensorrt_unavailable()):
+        from realtime.errors import EngineError
+
+        raise EngineError(f"--backend tensorrt cannot run here: {why_not}", "leave --backend out to measure "
+                          "ONNX Runtime only, or run on a machine with an NVIDIA GPU")
+    plan = replace(plan, engines=engines, skipped=tuple(skipped))
 
     def open_ours(backend: str, precision: str, parallel: bool):
         def opener(stack: ExitStack) -> list:

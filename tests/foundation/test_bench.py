@@ -28,3 +28,38 @@ def test_quick_bench_reports_every_stage_and_the_baseline_ratio(capsys: pytest.C
 def test_bench_refuses_too_few_frames(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--frames", "3"]) == 2
     assert "--frames must be at least 10" in capsys.readouterr().err
+
+
+def _choose(backends=None, precisions=None, *, tensorrt_why_not=None, calibrated=()):
+    from realtime.bench import choose_engines
+
+    return choose_engines(backends, precisions, tensorrt_unavailable=lambda: tensorrt_why_not,
+                          int8_calibrated=lambda backend: backend in calibrated)
+
+
+def test_default_engines_are_what_this_machine_can_run_with_a_note_for_the_rest() -> None:
+    engines, skipped = _choose(tensorrt_why_not="no usable CUDA device: no NVIDIA driver")
+    assert engines == (("onnxruntime", "fp32"),)
+    assert skipped == ["tensorrt: no usable CUDA device: no NVIDIA driver",
+                       "onnxruntime int8: not calibrated (headshot calibrate int8 --backend onnxruntime)"]
+
+
+def test_default_engines_add_tensorrt_fp16_and_calibrated_int8() -> None:
+    engines, skipped = _choose(calibrated=("onnxruntime", "tensorrt"))
+    assert engines == (("onnxruntime", "fp32"), ("onnxruntime", "int8"), ("tensorrt", "fp16"), ("tensorrt", "int8"))
+    assert skipped == []
+
+
+def test_asked_engines_are_measured_as_asked() -> None:
+    engines, skipped = _choose(["onnxruntime"], ["fp32", "int8", "fp32"], tensorrt_why_not="no GPU")
+    assert engines == (("onnxruntime", "fp32"), ("onnxruntime", "int8"))
+    assert skipped == []
+
+
+def test_bench_refuses_tensorrt_where_it_cannot_run(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    from engines.backends import registry
+
+    monkeypatch.setattr(registry, "tensorrt_unavailable", lambda: "no usable CUDA device: test")
+    assert main(["bench", "--backend", "tensorrt", "--quick"]) == 4
+    err = capsys.readouterr().err
+    assert "--backend tensorrt cannot run here: no usable CUDA device: test" in err

@@ -129,3 +129,62 @@ def test_frame_result_rejects_wrong_images() -> None:
         FrameResult(0, 0.0, 0.0, np.zeros((4, 4), np.uint8))
     with pytest.raises(ValueError, match="uint8"):
         FrameResult(0, 0.0, 0.0, np.zeros((4, 4, 3), np.float32))
+
+
+class _Beginning(_Recorder):
+    """A stage that starts work when the frame is read (like the engine) and completes it when called."""
+
+    def begin(self, frame: FrameResult) -> None:
+        self.log.append(f"begin:{frame.frame_id}")
+
+
+def test_loop_begins_the_next_waiting_frame_before_finishing_the_current_one() -> None:
+    log: list[str] = []
+    stats = Loop(_ListSource(3), [_Beginning("finish", log)], [_Recorder("out", log)]).run()
+    assert stats.frames == 3
+    assert log == ["begin:0", "begin:1", "finish:0", "out:0", "begin:2", "finish:1", "out:1", "finish:2", "out:2"]
+
+
+class _LiveListSource(_ListSource):
+    """A live source whose next frame has not arrived yet when the loop only looks (timeout 0)."""
+
+    def read(self, timeout: float | None = None) -> SourceFrame | None:
+        return None if timeout == 0.0 else super().read(timeout)
+
+
+def test_loop_finishes_a_frame_at_once_when_no_new_frame_is_waiting() -> None:
+    log: list[str] = []
+    Loop(_LiveListSource(2), [_Beginning("finish", log)]).run()
+    assert log == ["begin:0", "finish:0", "begin:1", "finish:1"]
+
+
+def test_loop_without_beginning_stages_never_reads_ahead() -> None:
+    log: list[str] = []
+
+    class Logged(_ListSource):
+        def read(self, timeout: float | None = None) -> SourceFrame | None:
+            log.append("read")
+            return super().read(timeout)
+
+    Loop(Logged(2), [_Recorder("a", log)]).run()
+    assert log == ["read", "a:0", "read", "a:1", "read"]
+
+
+def test_overlapping_loop_counts_max_frames_and_drops_the_pending_frame_on_stop() -> None:
+    log: list[str] = []
+    assert Loop(_ListSource(100), [_Beginning("finish", log)]).run(max_frames=7).frames == 7
+    assert log.count("begin:6") == 1 and "finish:6" in log and "begin:7" not in log
+
+    log.clear()
+    loop = Loop(_ListSource(100), [_Beginning("finish", log)], [_Recorder("out", log)])
+
+    class StopAtTwo:
+        name = "stopper"
+
+        def __call__(self, frame: FrameResult) -> None:
+            if frame.frame_id == 2:
+                loop.stop.set()
+
+    loop.stages.append(StopAtTwo())
+    assert loop.run().frames == 3
+    assert "begin:3" in log and "finish:3" not in log and "out:3" not in log  # begun, then dropped
