@@ -22,12 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from realtime.errors import HeadshotError
 from realtime.frame import FrameResult
 from realtime.sources.base import FrameSource
 
 log = logging.getLogger(__name__)
 
 POLL_S = 0.1  # how often sinks hear from an idle loop (camera lost, source stalled)
+# A frame whose stage fails unexpectedly (a bug, an odd frame a library refuses) is skipped and logged, so
+# one bad frame does not end a live session; this many failed frames in a row end the loop with the
+# error. Typed errors (HeadshotError: a full disk, a failed engine) always end it at once.
+MAX_FAILED_IN_A_ROW = 30
 STATS_WINDOW = 5000  # per-stage timings kept for the summary
 
 
@@ -62,6 +67,7 @@ class LoopStats:
 
     frames: int = 0
     dropped: int = 0
+    failed: int = 0  # frames skipped because a stage or sink raised (see MAX_FAILED_IN_A_ROW)
     seconds: float = 0.0
     stage_ms: dict[str, deque[float]] = field(default_factory=dict)
 
@@ -69,6 +75,11 @@ class LoopStats:
         self.frames += 1
         for stage, ms in frame.timings_ms.items():
             self.stage_ms.setdefault(stage, deque(maxlen=STATS_WINDOW)).append(ms)
+
+    @property
+    def skipped_note(self) -> str:
+        """", N frames skipped after errors (see the log)" when any were, for the commands' last line."""
+        return f", {self.failed} frames skipped after errors (see the log)" if self.failed else ""
 
     @property
     def fps(self) -> float:
@@ -102,6 +113,7 @@ class Loop:
         self.stats = LoopStats()
         # Only a stage with ``begin`` gains from reading the next frame before this one is finished.
         self._overlaps = any(hasattr(stage, "begin") for stage in self.stages)
+        self._failed_in_a_row = 0
         self._next_id = 0
 
     def run(self, *, max_frames: int | None = None, max_seconds: float | None = None) -> LoopStats:
@@ -115,13 +127,13 @@ class Loop:
                 ):
                     break
                 if pending is not None and not self._overlaps:
-                    self._finish(pending)
+                    self._finish_or_skip(pending)
                     pending = None
                 # With a frame pending, only take a frame that is already there; else wait for one.
                 grabbed = self.source.read(timeout=0.0 if pending is not None else POLL_S)
                 if grabbed is None:
                     if pending is not None:
-                        self._finish(pending)
+                        self._finish_or_skip(pending)
                         pending = None
                         continue
                     if self.source.ended:
@@ -136,10 +148,10 @@ class Loop:
                 begun += 1
                 self._begin(frame)
                 if pending is not None:
-                    self._finish(pending)
+                    self._finish_or_skip(pending)
                 pending = frame
             if pending is not None and not self.stop.is_set():
-                self._finish(pending)
+                self._finish_or_skip(pending)
         finally:
             self.stats.seconds = time.monotonic() - started
             self.stats.dropped = self.source.dropped
@@ -149,6 +161,21 @@ class Loop:
         """Run one frame through every stage and sink (also used by tests and the bench)."""
         self._begin(frame)
         return self._finish(frame)
+
+    def _finish_or_skip(self, frame: FrameResult) -> None:
+        try:
+            self._finish(frame)
+        except HeadshotError:
+            raise
+        except Exception as exc:
+            self.stats.failed += 1
+            self._failed_in_a_row += 1
+            if self._failed_in_a_row >= MAX_FAILED_IN_A_ROW:
+                raise
+            log.warning("frame %d skipped: %s: %s", frame.frame_id, type(exc).__name__, exc,
+                        exc_info=self.stats.failed == 1)  # the first one with its traceback
+        else:
+            self._failed_in_a_row = 0
 
     def _begin(self, frame: FrameResult) -> None:
         for stage in self.stages:

@@ -11,7 +11,8 @@ Rules worth knowing:
 
 - attract starts a session on a press, or when a face has been seen for ``enter_face_s`` -- but only
   once the booth has been empty for ``rearm_empty_s`` since the last session, so the person who just
-  finished does not start a new one by standing there.
+  finished does not start a new one by standing there. With ``start_on_face=False`` (``headshot booth
+  --start press``: a booth beside a busy aisle) only a press starts one.
 - coaching goes to the 3-2-1 countdown when the coach says ready (every check held), or on a press
   (the pedal: "take it now").
 - a person who leaves (no face for ``leave_s``) during coaching or countdown ends the session; review
@@ -70,8 +71,9 @@ class BoothTiming:
 class BoothMachine:
     """The booth's states and timers. ``state`` and ``since`` (when it was entered) are read-only to callers."""
 
-    def __init__(self, timing: BoothTiming | None = None) -> None:
+    def __init__(self, timing: BoothTiming | None = None, *, start_on_face: bool = True) -> None:
         self.timing = timing or BoothTiming()
+        self.start_on_face = start_on_face  # False: only START begins a session (passers-by do not)
         self.state = State.ATTRACT
         self.since = 0.0
         self.note: str | None = None  # a short line for the screen ("Let's try that again")
@@ -91,7 +93,8 @@ class BoothMachine:
         if self.state is State.ATTRACT:
             if not self._armed and self._empty_since is not None and now - self._empty_since >= t.rearm_empty_s:
                 self._armed = True
-            if self._armed and self._face_since is not None and now - self._face_since >= t.enter_face_s:
+            if (self.start_on_face and self._armed and self._face_since is not None
+                    and now - self._face_since >= t.enter_face_s):
                 return self._start(now)
         elif self.state in (State.COACHING, State.COUNTDOWN):
             if self._gone(now):

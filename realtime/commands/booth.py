@@ -26,11 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="booth-photos", help="where session folders go (default: ./booth-photos)")
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk)")
     parser.add_argument("--no-mirror", action="store_true", help="show the live view unmirrored")
+    parser.add_argument("--start", choices=("face", "press"), default="face",
+                        help="what begins a session: 'face' (someone stands in view for a second, or START; "
+                             "default) or 'press' (only START: for a booth beside a busy aisle)")
     add_vcam_args(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from realtime.booth.machine import BoothMachine
     from realtime.booth.session import SessionStore
     from realtime.booth.shots import CaptureStageShots
     from realtime.booth.sink import BoothSink
@@ -52,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         capture = CaptureStage(pipeline.profile, out_dir=None, fps=source.fps, auto=False, once=False,
                                source_info=source.describe())
         booth = BoothSink(window, stop=stop, shots=CaptureStageShots(capture), store=store, mirrored=mirrored,
+                          machine=BoothMachine(start_on_face=args.start == "face"),
                           on_new_person=lambda: pipeline.coach.coach.reset(), report=report)
         stack.callback(booth.close)  # a session still open at shutdown keeps only what was accepted
         sinks: list[Any] = [booth]
@@ -59,5 +64,5 @@ def run(args: argparse.Namespace) -> int:
             sinks.append(open_vcam(args, stack, fps=source.fps, required=False))  # busy: retried, booth goes on
         report(f"started, photos go to {store.root}")
         stats = Loop(source, [*pipeline.stages, capture], sinks, stop=stop).run(max_seconds=args.seconds)
-        report(f"stopped after {stats.frames} frames, {booth.machine.sessions} sessions")
+        report(f"stopped after {stats.frames} frames, {booth.machine.sessions} sessions{stats.skipped_note}")
     return 0

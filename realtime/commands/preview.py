@@ -122,5 +122,5 @@ def run(args: argparse.Namespace) -> int:
         report(f"started ({', '.join(controls.status())})")
         loop = Loop(source, [*pipeline.stages, capture], sinks, stop=stop)
         stats = loop.run(max_seconds=args.seconds)
-        report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps)")
+        report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps){stats.skipped_note}")
     return 0

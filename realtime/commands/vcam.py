@@ -70,5 +70,6 @@ def run(args: argparse.Namespace) -> int:
         loop = Loop(source, pipeline.stages, [vcam], stop=stop)
         stats = loop.run(max_seconds=args.seconds)
         report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps processed, {vcam.stats.sent} sent"
-               f" to {vcam.device_name or 'no device'} at {vcam.size}, {vcam.stats.repeated} repeats)")
+               f" to {vcam.device_name or 'no device'} at {vcam.size}, {vcam.stats.repeated} repeats)"
+               f"{stats.skipped_note}")
     return 0

@@ -1,5 +1,8 @@
 """``headshot booth`` for real on Xvfb: the window opens on the attract screen, a click on START (the
-mouse callback, as a touch screen sends it) starts a session, x leaves it, q quits with exit code 0."""
+mouse callback, as a touch screen sends it) starts a session, x leaves it, q quits with exit code 0.
+
+The booth runs with ``--start press``: the demo's person is in view from the first frame, and on the
+default ``--start face`` a session would begin by itself a second later, racing the screenshot."""
 
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ def test_booth_window_touch_start_and_quit(xdisplay, tmp_path):
     err = tmp_path / "stderr.txt"
     out = tmp_path / "photos"
     with open(err, "w") as stream:
-        process = subprocess.Popen([*HEADSHOT, "booth", "--source", "demo", "--out", str(out)], env=xdisplay.env,
+        process = subprocess.Popen([*HEADSHOT, "booth", "--source", "demo", "--out", str(out),
+                                    "--start", "press"], env=xdisplay.env,
                                    stdout=subprocess.DEVNULL, stderr=stream)
         try:
             window = xdisplay.find_window("Headshot Studio", timeout=90)

@@ -51,6 +51,14 @@ def test_whole_session_attract_to_done_and_back():
     assert s.effects[-1] is Effect.END_SESSION
 
 
+def test_press_only_booth_ignores_faces_until_start_is_pressed():
+    s = Script()
+    s.machine = BoothMachine(start_on_face=False)
+    assert s.frames(5.0) is State.ATTRACT and s.effects == []
+    assert s.press(Press.PRIMARY) is State.COACHING
+    assert s.effects == [Effect.START_SESSION]
+
+
 def test_space_starts_and_takes_the_photo_now():
     s = Script()
     assert s.press(Press.PRIMARY) is State.COACHING

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from realtime.errors import EngineError
 from realtime.frame import FrameResult
 from realtime.loop import Loop
 from realtime.pipeline import EngineBesideFaceStage
@@ -27,7 +28,7 @@ class _Engine:
         self.log.append(f"engine start {frame.frame_id} on {threading.current_thread().name}")
         time.sleep(self.seconds)
         if frame.frame_id == self.fail_on:
-            raise RuntimeError("engine failed")
+            raise EngineError("onnxruntime failed on a frame", "check the model")
         frame.processed = frame.image
         self.log.append(f"engine end {frame.frame_id}")
 
@@ -68,7 +69,7 @@ def test_engine_error_is_raised_in_the_loop_thread() -> None:
     log: list[str] = []
     with ThreadPoolExecutor(max_workers=1) as executor:
         stage = EngineBesideFaceStage(_Engine(log, fail_on=1), _Face(log), executor)
-        with pytest.raises(RuntimeError, match="engine failed"):
+        with pytest.raises(EngineError, match="onnxruntime failed on a frame"):
             Loop(FrameListSource(_frames(3)), [stage]).run()
 
 

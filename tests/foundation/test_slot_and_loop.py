@@ -188,3 +188,42 @@ def test_overlapping_loop_counts_max_frames_and_drops_the_pending_frame_on_stop(
     loop.stages.append(StopAtTwo())
     assert loop.run().frames == 3
     assert "begin:3" in log and "finish:3" not in log and "out:3" not in log  # begun, then dropped
+
+
+class _FailOn:
+    name = "fragile"
+
+    def __init__(self, failing: set[int] | None = None, error: Exception | None = None) -> None:
+        self.failing = failing
+        self.error = error or ValueError("odd frame")
+
+    def __call__(self, frame: FrameResult) -> None:
+        if self.failing is None or frame.frame_id in self.failing:
+            raise self.error
+
+
+def test_a_frame_whose_stage_fails_is_skipped_and_logged_and_the_loop_goes_on(caplog) -> None:
+    log: list[str] = []
+    with caplog.at_level("WARNING", logger="realtime.loop"):
+        stats = Loop(_ListSource(5), [_FailOn({2})], [_Recorder("out", log)]).run()
+    assert stats.frames == 4 and stats.failed == 1
+    assert log == ["out:0", "out:1", "out:3", "out:4"]
+    assert "frame 2 skipped: ValueError: odd frame" in caplog.text
+
+
+def test_a_stage_failing_on_every_frame_ends_the_loop_with_its_error() -> None:
+    from realtime.loop import MAX_FAILED_IN_A_ROW
+
+    loop = Loop(_ListSource(100), [_FailOn()])
+    with pytest.raises(ValueError, match="odd frame"):
+        loop.run()
+    assert loop.stats.failed == MAX_FAILED_IN_A_ROW and loop.stats.frames == 0
+
+
+def test_typed_errors_end_the_loop_at_once() -> None:
+    from realtime.errors import SinkError
+
+    loop = Loop(_ListSource(10), [_FailOn({3}, SinkError("disk full", "free some space"))])
+    with pytest.raises(SinkError, match="disk full"):
+        loop.run()
+    assert loop.stats.frames == 3 and loop.stats.failed == 0
