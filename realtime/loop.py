@@ -4,11 +4,11 @@ source -> engine -> face -> coach -> capture -> sinks, one way. Each stage is a 
 part of the :class:`~realtime.frame.FrameResult`; its time is recorded under its name. A stop event ends
 the loop from anywhere (a window's quit key, a finished capture, Ctrl-C in the CLI).
 
-Two frames in flight. A stage may also have ``begin(frame)``, which starts work on another thread (the
-engine) as soon as the frame is read. When a new frame is already waiting while the previous one is
-still unfinished, the loop begins the new one first and then finishes the old one, so the engine works
-on frame N+1 while this thread measures light, coaches, captures and draws frame N. When the loop keeps
-up with the source nothing waits: the pending frame is finished at once and latency is unchanged.
+Two frames in flight. A stage may also have ``begin(frame)``, which starts its work on another thread
+(the engine's worker). As soon as such a stage has finished its part of frame N, the loop looks whether
+frame N+1 is already waiting and, if so, begins it: the engine works on N+1 while this thread measures
+light, coaches, captures and draws N. The loop never waits for a frame to do this, so when it keeps up
+with the camera each frame is simply processed when it arrives and latency is unchanged.
 """
 
 from __future__ import annotations
@@ -111,55 +111,66 @@ class Loop:
         self.sinks = list(sinks)
         self.stop = stop or threading.Event()
         self.stats = LoopStats()
-        # Only a stage with ``begin`` gains from reading the next frame before this one is finished.
-        self._overlaps = any(hasattr(stage, "begin") for stage in self.stages)
         self._failed_in_a_row = 0
+        self._ahead: FrameResult | None = None  # the next frame, begun while this one is finished
+        self._begun = 0
+        self._max_frames: int | None = 0  # frames run() may begin; 0 outside run(): no reading ahead
         self._next_id = 0
 
     def run(self, *, max_frames: int | None = None, max_seconds: float | None = None) -> LoopStats:
         started = time.monotonic()
-        pending: FrameResult | None = None  # begun, not yet finished
-        begun = 0
+        self._ahead = None
+        self._begun = 0
+        self._max_frames = max_frames
         try:
-            while not self.stop.is_set():  # on stop the pending frame is dropped: its window may be gone
-                if (max_frames is not None and begun >= max_frames) or (
-                    max_seconds is not None and time.monotonic() - started >= max_seconds
-                ):
-                    break
-                if pending is not None and not self._overlaps:
-                    self._finish_or_skip(pending)
-                    pending = None
-                # With a frame pending, only take a frame that is already there; else wait for one.
-                grabbed = self.source.read(timeout=0.0 if pending is not None else POLL_S)
-                if grabbed is None:
-                    if pending is not None:
-                        self._finish_or_skip(pending)
-                        pending = None
-                        continue
-                    if self.source.ended:
+            while not self.stop.is_set():  # on stop a frame begun ahead is dropped: its window may be gone
+                frame, self._ahead = self._ahead, None
+                if max_seconds is not None and time.monotonic() - started >= max_seconds:
+                    self._max_frames = self._begun  # out of time: finish what was begun, read no more
+                if frame is None:
+                    if self._max_frames is not None and self._begun >= self._max_frames:
                         break
+                    frame = self._take(POLL_S)
+                if frame is not None:
+                    self._finish_or_skip(frame)
+                elif self.source.ended:
+                    break
+                else:
                     for sink in self.sinks:
                         idle = getattr(sink, "idle", None)
                         if idle is not None:
                             idle(self.source.state)
-                    continue
-                frame = FrameResult(self._next_id, grabbed.grab_time, grabbed.source_time, grabbed.image)
-                self._next_id += 1
-                begun += 1
-                self._begin(frame)
-                if pending is not None:
-                    self._finish_or_skip(pending)
-                pending = frame
-            if pending is not None and not self.stop.is_set():
-                self._finish_or_skip(pending)
         finally:
+            self._max_frames = 0  # no reading ahead outside run()
             self.stats.seconds = time.monotonic() - started
             self.stats.dropped = self.source.dropped
         return self.stats
 
+    def _take(self, timeout: float) -> FrameResult | None:
+        """The source's next frame within ``timeout``, begun; None if none came."""
+        grabbed = self.source.read(timeout=timeout)
+        if grabbed is None:
+            return None
+        frame = FrameResult(self._next_id, grabbed.grab_time, grabbed.source_time, grabbed.image)
+        self._next_id += 1
+        self._begun += 1
+        for stage in self.stages:
+            begin = getattr(stage, "begin", None)
+            if begin is not None:
+                begin(frame)
+        return frame
+
+    def _begin_next_if_waiting(self) -> None:
+        """Called when a beginning stage is done with the current frame: begin the next one if it is here."""
+        if self._ahead is None and (self._max_frames is None or self._begun < self._max_frames):
+            self._ahead = self._take(0.0)
+
     def process(self, frame: FrameResult) -> FrameResult:
-        """Run one frame through every stage and sink (also used by tests and the bench)."""
-        self._begin(frame)
+        """Run one frame through every stage and sink (also used by tests)."""
+        for stage in self.stages:
+            begin = getattr(stage, "begin", None)
+            if begin is not None:
+                begin(frame)
         return self._finish(frame)
 
     def _finish_or_skip(self, frame: FrameResult) -> None:
@@ -177,16 +188,12 @@ class Loop:
         else:
             self._failed_in_a_row = 0
 
-    def _begin(self, frame: FrameResult) -> None:
-        for stage in self.stages:
-            begin = getattr(stage, "begin", None)
-            if begin is not None:
-                begin(frame)
-
     def _finish(self, frame: FrameResult) -> FrameResult:
         for stage in self.stages:
             with frame.timed(stage.name):
                 stage(frame)
+            if hasattr(stage, "begin"):
+                self._begin_next_if_waiting()
         for sink in self.sinks:
             with frame.timed(f"sink:{sink.name}"):
                 sink.send(frame)

@@ -84,8 +84,8 @@ class EngineBesideFaceStage:
     """The engine on a worker thread while the face mesh runs here: both read only the grabbed frame.
 
     ONNX Runtime and MediaPipe release the GIL while they compute, and neither keeps two cores busy on
-    its own, so overlapping them shortens the frame; light measurement waits for the matte. Each part's
-    time is still recorded under its own name ("engine", "face").
+    its own, so overlapping them shortens the frame; light measurement (the next stage) waits for the
+    matte. Each part's time is still recorded under its own name ("engine", "face").
     """
 
     name = "engine+face"
@@ -123,8 +123,21 @@ class EngineBesideFaceStage:
                 self.face.analyze(frame)
         finally:
             pending.result()  # re-raises an engine error here, in the loop's thread
-        with frame.timed("light"):
-            self.face.measure_light(frame)
+
+
+class LightStage:
+    """Light on the face, after the engine beside the face mesh (it needs both the mesh and the matte).
+
+    A stage of its own so that the loop can begin the next frame's engine work while light is measured.
+    """
+
+    name = "light"
+
+    def __init__(self, face: FaceStage) -> None:
+        self.face = face
+
+    def __call__(self, frame: FrameResult) -> None:
+        self.face.measure_light(frame)
 
 
 class CoachStage:
@@ -153,7 +166,7 @@ class Pipeline:
     @property
     def stages(self) -> list:
         if self.engine is not None and self._executor is not None:
-            return [EngineBesideFaceStage(self.engine, self.face, self._executor), self.coach]
+            return [EngineBesideFaceStage(self.engine, self.face, self._executor), LightStage(self.face), self.coach]
         return [stage for stage in (self.engine, self.face, self.coach) if stage is not None]
 
     @property

@@ -12,7 +12,7 @@ import pytest
 from realtime.errors import EngineError
 from realtime.frame import FrameResult
 from realtime.loop import Loop
-from realtime.pipeline import EngineBesideFaceStage
+from realtime.pipeline import EngineBesideFaceStage, LightStage
 from realtime.sources.frames import FrameListSource
 
 
@@ -36,14 +36,16 @@ class _Engine:
 class _Face:
     name = "face"
 
-    def __init__(self, log: list[str]) -> None:
+    def __init__(self, log: list[str], light_seconds: float = 0.0) -> None:
         self.log = log
+        self.light_seconds = light_seconds
 
     def analyze(self, frame: FrameResult) -> None:
         self.log.append(f"face {frame.frame_id}")
 
     def measure_light(self, frame: FrameResult) -> None:
         assert frame.processed is not None  # light waits for the engine's matte
+        time.sleep(self.light_seconds)
         self.log.append(f"light {frame.frame_id}")
 
 
@@ -54,14 +56,15 @@ def _frames(n: int) -> list[np.ndarray]:
 def test_engine_runs_on_its_worker_in_order_overlapping_the_previous_frame() -> None:
     log: list[str] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine") as executor:
-        stage = EngineBesideFaceStage(_Engine(log, seconds=0.02), _Face(log), executor)
-        stats = Loop(FrameListSource(_frames(4)), [stage]).run()
+        face = _Face(log, light_seconds=0.05)
+        stages = [EngineBesideFaceStage(_Engine(log, seconds=0.02), face, executor), LightStage(face)]
+        stats = Loop(FrameListSource(_frames(4)), stages).run()
     assert stats.frames == 4
     starts = [line for line in log if line.startswith("engine start")]
     assert [line.split()[2] for line in starts] == ["0", "1", "2", "3"]
     assert all(" on engine" in line for line in starts)
-    # Frame 1's engine was already under way before frame 0's light was measured.
-    assert log.index("engine start 1 on engine_0") < log.index("light 0")
+    # Frame 1's engine started after frame 0's and while frame 0's light was being measured (50 ms).
+    assert log.index("engine end 0") < log.index("engine start 1 on engine_0") < log.index("light 0")
     assert [line for line in log if line.startswith("light")] == ["light 0", "light 1", "light 2", "light 3"]
 
 
@@ -83,4 +86,4 @@ def test_frames_begun_and_never_finished_are_not_kept() -> None:
         fresh = FrameResult(9, 0.0, 0.0, _frames(1)[0])
         stage(fresh)
     assert stage.in_flight <= 1  # of the five dropped frames at most the newest is still held
-    assert fresh.processed is not None and "light 9" in log
+    assert fresh.processed is not None and "face 9" in log

@@ -138,11 +138,13 @@ class _Beginning(_Recorder):
         self.log.append(f"begin:{frame.frame_id}")
 
 
-def test_loop_begins_the_next_waiting_frame_before_finishing_the_current_one() -> None:
+def test_loop_begins_the_next_waiting_frame_once_the_beginning_stage_is_done_with_this_one() -> None:
     log: list[str] = []
-    stats = Loop(_ListSource(3), [_Beginning("finish", log)], [_Recorder("out", log)]).run()
+    stats = Loop(_ListSource(3), [_Beginning("engine", log), _Recorder("tail", log)], [_Recorder("out", log)]).run()
     assert stats.frames == 3
-    assert log == ["begin:0", "begin:1", "finish:0", "out:0", "begin:2", "finish:1", "out:1", "finish:2", "out:2"]
+    assert log == ["begin:0", "engine:0", "begin:1", "tail:0", "out:0",
+                   "engine:1", "begin:2", "tail:1", "out:1",
+                   "engine:2", "tail:2", "out:2"]
 
 
 class _LiveListSource(_ListSource):
@@ -168,6 +170,9 @@ def test_loop_without_beginning_stages_never_reads_ahead() -> None:
 
     Loop(Logged(2), [_Recorder("a", log)]).run()
     assert log == ["read", "a:0", "read", "a:1", "read"]
+    log.clear()
+    Loop(Logged(2), [_Beginning("a", log)]).process(FrameResult(7, 0.0, 0.0, np.zeros((4, 4, 3), np.uint8)))
+    assert log == ["begin:7", "a:7"]  # process() outside run() reads nothing
 
 
 def test_overlapping_loop_counts_max_frames_and_drops_the_pending_frame_on_stop() -> None:
@@ -227,3 +232,16 @@ def test_typed_errors_end_the_loop_at_once() -> None:
     with pytest.raises(SinkError, match="disk full"):
         loop.run()
     assert loop.stats.frames == 3 and loop.stats.failed == 0
+
+
+def test_time_limit_ends_a_loop_that_always_has_a_frame_begun_ahead() -> None:
+    log: list[str] = []
+
+    class Slow(_Beginning):
+        def __call__(self, frame: FrameResult) -> None:
+            time.sleep(0.01)
+            super().__call__(frame)
+
+    stats = Loop(_ListSource(10_000), [Slow("engine", log)]).run(max_seconds=0.2)
+    assert 5 <= stats.frames <= 30
+    assert log.count("begin:" + str(stats.frames)) == 0  # nothing begun was left unfinished
