@@ -143,8 +143,13 @@ def centred_text(image: np.ndarray, text: str, centre: tuple[int, int], scale: f
     put_text(image, text, (centre[0] - tw // 2, centre[1] + th // 2), scale, colour, thickness)
 
 
+# Where the check's name alone would mislead on the checklist: face_found also fails on a face found but
+# too far away for a sharp crop (inter-eye pixels), so "Face found" would show red over a visible face.
+CHECK_LABELS = {"face_found": "Face found, close enough"}
+
+
 def check_label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    return CHECK_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def draw_guide(canvas: np.ndarray, transform: CanvasTransform, assessment: Assessment) -> None:

@@ -167,3 +167,10 @@ def test_idle_message_band():
     out = render_overlay(PHOTO, None, OverlayView(idle_message="Camera lost, reconnecting"))
     middle = out[CANVAS_SIZE[1] // 2 - 50:CANVAS_SIZE[1] // 2 + 50]
     assert middle[..., 2].mean() > middle[..., 0].mean() + 30  # a red band
+
+
+def test_checklist_labels_say_what_failed():
+    from realtime.sinks.overlay import check_label
+
+    assert check_label("face_found") == "Face found, close enough"  # red over a far-away face must make sense
+    assert check_label("horizontal_centring") == "Horizontal centring"
