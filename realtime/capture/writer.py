@@ -12,7 +12,8 @@ report that points at missing files is worse than no capture. So:
   The final name is ``headshot-YYYYMMDD-HHMMSS-NN`` (NN counts up from 01), reserved with an exclusive
   ``os.mkdir`` (so two booths writing to one folder cannot collide) and then replaced by the complete
   folder in one ``rename``. A crash leaves at most a hidden ``.partial-*`` folder or an empty reserved
-  one, never a half capture;
+  one, never a half capture; the next write under the same ``--out`` removes such leftovers once they
+  are an hour old (a write takes well under a second, and another booth may be writing right now);
 * a full disk or a read-only folder raises :class:`~realtime.errors.SinkError` with the fix; the
   temporary folder is removed and the caller still holds the capture in memory to retry elsewhere.
 
@@ -26,9 +27,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import logging
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -39,10 +42,13 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from realtime.errors import SinkError
 
+log = logging.getLogger(__name__)
+
 JPEG_QUALITY = 95
 FOLDER_PREFIX = "headshot"
 PARTIAL_PREFIX = ".partial-"
 MAX_COUNTER = 999
+STALE_AFTER_S = 3600.0  # crash leftovers older than this are removed by the next write
 _SRGB_GAMA = (45455).to_bytes(4, "big")  # gAMA for sRGB: 1/2.2 x 100000
 _NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -135,6 +141,42 @@ def _make_partial(out_dir: Path) -> Path:
         return partial
 
 
+def sweep_crash_leftovers(out_dir: Path, *, older_than_s: float = STALE_AFTER_S,
+                          now: float | None = None) -> list[Path]:
+    """Remove what a crash mid-write left under ``out_dir``: hidden ``.partial-*`` folders and empty
+    reserved capture folders last changed more than ``older_than_s`` ago. Returns what was removed.
+
+    Complete captures are never touched: a reserved folder is removed only while it is empty
+    (``os.rmdir`` refuses otherwise), and partial folders are never visible captures.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        partial = entry.name.startswith(PARTIAL_PREFIX)
+        if not (partial or entry.name.startswith(f"{FOLDER_PREFIX}-")):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if now - entry.stat(follow_symlinks=False).st_mtime < older_than_s:
+                continue
+            if partial:
+                shutil.rmtree(entry.path)
+            else:
+                os.rmdir(entry.path)  # only an empty reserved folder: OSError when it holds a capture
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    if removed:
+        log.info("removed %d unfinished capture folder(s) left by an interrupted write under %s", len(removed),
+                 out_dir)
+    return removed
+
+
 def _reserve(out_dir: Path, when: datetime) -> Path:
     stamp = when.strftime("%Y%m%d-%H%M%S")
     for counter in range(1, MAX_COUNTER + 1):
@@ -160,6 +202,7 @@ def write_folder(out_dir: Path, files: Mapping[str, bytes], when: datetime | Non
     partial: Path | None = None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
+        sweep_crash_leftovers(out_dir)
         partial = _make_partial(out_dir)
         for name, data in files.items():
             atomic_write(partial / name, data)

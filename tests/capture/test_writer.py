@@ -92,6 +92,29 @@ def test_failure_at_the_final_rename_leaves_nothing(tmp_path: Path, monkeypatch)
     assert entries(tmp_path) == []
 
 
+def test_next_write_removes_old_crash_leftovers_and_nothing_else(tmp_path: Path, caplog) -> None:
+    old = datetime(2026, 1, 1).timestamp()
+    stale_partial = tmp_path / ".partial-abc123"
+    (stale_partial / "sub").mkdir(parents=True)
+    (stale_partial / "original.png").write_bytes(b"half")
+    stale_reserved = tmp_path / "headshot-20260101-120000-01"
+    stale_reserved.mkdir()
+    complete = write_folder(tmp_path, {"report.json": b"{}"}, when=datetime(2026, 1, 1, 11))
+    fresh_partial = tmp_path / ".partial-beingwritten"  # another booth writing right now
+    fresh_partial.mkdir()
+    mine = tmp_path / "notes"  # not ours
+    mine.mkdir()
+    for path in (stale_partial, stale_reserved, complete, mine):
+        os.utime(path, (old, old))
+
+    with caplog.at_level("INFO", logger="realtime.capture.writer"):
+        folder = write_folder(tmp_path, {"report.json": b"{}"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".partial-beingwritten", complete.name,
+                                                                  folder.name, "notes"])
+    assert (complete / "report.json").read_bytes() == b"{}"
+    assert "removed 2 unfinished capture folder(s)" in caplog.text
+
+
 def test_unwritable_out_folder_is_a_sink_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_bytes(b"x")
