@@ -9,7 +9,7 @@ source and the package versions.
 from __future__ import annotations
 
 import importlib.metadata
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from realtime.capture.ready import DEFAULT_WEIGHTS, Scored
 from realtime.coach.assessment import Assessment
 
 REPORT_VERSION = 1
+MAX_INSTRUCTIONS = 200  # instructions kept per session log (the newest)
 PACKAGES = {
     "headshot-studio": "headshot-studio",
     "mediapipe": "mediapipe",
@@ -44,7 +45,10 @@ def package_versions() -> dict[str, str | None]:
 class SessionLog:
     """What the coach said over a session and which checks failed how often (for reports and timeouts)."""
 
-    instructions: list[dict[str, Any]] = field(default_factory=list)
+    # The newest MAX_INSTRUCTIONS only: a preview left running all day changes instruction thousands of
+    # times, and every capture's report carries this list.
+    instructions: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_INSTRUCTIONS))
+    instructions_dropped: int = 0  # older instructions no longer in ``instructions``
     failures: Counter[str] = field(default_factory=Counter)
     fix_for: dict[str, str] = field(default_factory=dict)  # the last instruction each check gave
     frames: int = 0
@@ -62,6 +66,8 @@ class SessionLog:
         if assessment.instruction != self._said:
             self._said = assessment.instruction
             if assessment.instruction is not None:
+                if len(self.instructions) == self.instructions.maxlen:
+                    self.instructions_dropped += 1
                 self.instructions.append({"time_s": round(time_s, 3), "check": assessment.instruction_check,
                                           "instruction": assessment.instruction})
 
@@ -120,6 +126,7 @@ def build_report(
         "all_passed": c.all_passed,
         "checks": {name: check.as_json() for name, check in checks.items()},
         "instructions": list(log.instructions),
+        "instructions_dropped": log.instructions_dropped,
         "files": dict(files),
         "crops": {name: {**plan.as_json(), "head_fraction": round(plan.head_fraction(crown, chin), 4)}
                   for name, plan in crops.items()},

@@ -139,11 +139,23 @@ def test_instruction_log_records_changes_with_times(professional, clip) -> None:
     run(stage, [c.frame(ready=False, failing=("roll",)) for _ in range(3)])
     run(stage, [c.frame() for _ in range(3)])
     run(stage, [c.frame(ready=False, failing=("roll",))])
-    assert stage.log.instructions == [
+    assert list(stage.log.instructions) == [
         {"time_s": 0.0, "check": "head_size", "instruction": "fix head_size"},
         {"time_s": 0.1, "check": "roll", "instruction": "fix roll"},
         {"time_s": 0.3, "check": "roll", "instruction": "fix roll"},
     ]
+
+
+def test_instruction_log_keeps_the_newest_and_counts_the_rest() -> None:
+    from realtime.capture.report import MAX_INSTRUCTIONS, SessionLog
+    from tests.capture.conftest import assessment
+
+    log = SessionLog()
+    for i in range(MAX_INSTRUCTIONS + 50):  # a preview left running: the instruction keeps changing
+        log.add(i / 30.0, assessment(ready=False, failing=("roll",) if i % 2 else ("head_size",)))
+    assert len(log.instructions) == MAX_INSTRUCTIONS and log.instructions_dropped == 50
+    assert log.instructions[-1]["time_s"] == round((MAX_INSTRUCTIONS + 49) / 30.0, 3)
+    assert log.failures["roll"] + log.failures["head_size"] == MAX_INSTRUCTIONS + 50  # counts stay whole
 
 
 def test_source_ending_inside_a_window_still_captures_its_best(professional, clip) -> None:
