@@ -44,12 +44,6 @@ class Stage(Protocol):
     def __call__(self, frame: FrameResult) -> None: ...
 
 
-class BeginningStage(Stage, Protocol):
-    """A stage that can start a frame's work early on another thread; ``__call__`` then completes it."""
-
-    def begin(self, frame: FrameResult) -> None: ...
-
-
 class Sink(Protocol):
     """Where results go: a window, a virtual camera, a recorder, the booth."""
 
@@ -154,11 +148,15 @@ class Loop:
         frame = FrameResult(self._next_id, grabbed.grab_time, grabbed.source_time, grabbed.image)
         self._next_id += 1
         self._begun += 1
+        self._begin(frame)
+        return frame
+
+    def _begin(self, frame: FrameResult) -> None:
+        """Start the early work of every stage that has ``begin`` (the engine, on its worker)."""
         for stage in self.stages:
             begin = getattr(stage, "begin", None)
             if begin is not None:
                 begin(frame)
-        return frame
 
     def _begin_next_if_waiting(self) -> None:
         """Called when a beginning stage is done with the current frame: begin the next one if it is here."""
@@ -167,10 +165,7 @@ class Loop:
 
     def process(self, frame: FrameResult) -> FrameResult:
         """Run one frame through every stage and sink (also used by tests)."""
-        for stage in self.stages:
-            begin = getattr(stage, "begin", None)
-            if begin is not None:
-                begin(frame)
+        self._begin(frame)
         return self._finish(frame)
 
     def _finish_or_skip(self, frame: FrameResult) -> None:
