@@ -11,8 +11,8 @@ from realtime.commands.preview import (
     add_pipeline_args,
     add_vcam_args,
     check_seconds,
+    open_live,
     open_vcam,
-    pipeline_options,
     say,
 )
 
@@ -38,11 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from realtime.booth.session import SessionStore
     from realtime.booth.shots import CaptureStageShots
     from realtime.booth.sink import BoothSink
-    from realtime.capture.stage import CaptureStage
     from realtime.loop import Loop
-    from realtime.pipeline import open_pipeline
-    from realtime.sinks.window import Window
-    from realtime.sources import open_source
 
     check_seconds(args)
     stop = threading.Event()
@@ -50,11 +46,9 @@ def run(args: argparse.Namespace) -> int:
     mirrored = not args.no_mirror
     with ExitStack() as stack:
         store = SessionStore(args.out)  # an unwritable --out fails before the window opens
-        window = stack.enter_context(Window(fullscreen=args.fullscreen))
-        source = stack.enter_context(open_source(args.source, live=True))
-        pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
-        capture = CaptureStage(pipeline.profile, out_dir=None, fps=source.fps, auto=False, once=False,
-                               source_info=source.describe())
+        # Captures stay in memory until the person accepts one; the session store writes it.
+        window, source, pipeline, capture = open_live(args, stack, mirrored=mirrored, out_dir=None, auto=False,
+                                                      once=False, fullscreen=args.fullscreen)
         booth = BoothSink(window, stop=stop, shots=CaptureStageShots(capture), store=store, mirrored=mirrored,
                           machine=BoothMachine(start_on_face=args.start == "face"),
                           on_new_person=lambda: pipeline.coach.coach.reset(), report=report)

@@ -81,6 +81,24 @@ def say(command: str):
     return report
 
 
+def open_live(args: argparse.Namespace, stack: ExitStack, *, mirrored: bool, out_dir: str | None, auto: bool,
+              once: bool, fullscreen: bool = False) -> tuple[Any, Any, Any, Any]:
+    """What a live window command opens, in this order on ``stack``: the window (no display fails before
+    the camera and models are opened), the live source, the pipeline, and the capture stage over them.
+    Returns (window, source, pipeline, capture)."""
+    from realtime.capture.stage import CaptureStage
+    from realtime.pipeline import open_pipeline
+    from realtime.sinks.window import Window
+    from realtime.sources import open_source
+
+    window = stack.enter_context(Window(fullscreen=fullscreen))
+    source = stack.enter_context(open_source(args.source, live=True))
+    pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
+    capture = CaptureStage(pipeline.profile, out_dir=out_dir, fps=source.fps, auto=auto, once=once,
+                           source_info=source.describe())
+    return window, source, pipeline, capture
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("preview", help="live window: mirror, guides, checklist, instructions, capture",
                             description="Open a live window with the processed frame, the profile's crop "
@@ -95,23 +113,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from realtime.capture.stage import CaptureStage
     from realtime.loop import Loop
-    from realtime.pipeline import open_pipeline
     from realtime.sinks.preview import PreviewControls, PreviewSink
-    from realtime.sinks.window import Window
-    from realtime.sources import open_source
 
     check_seconds(args)
     stop = threading.Event()
     report = say("preview")
     mirrored = not args.no_mirror
     with ExitStack() as stack:
-        window = stack.enter_context(Window())  # no display: fail before opening camera and models
-        source = stack.enter_context(open_source(args.source, live=True))
-        pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
-        capture = CaptureStage(pipeline.profile, out_dir=args.out, fps=source.fps, auto=args.auto, once=True,
-                               source_info=source.describe())
+        window, source, pipeline, capture = open_live(args, stack, mirrored=mirrored, out_dir=args.out,
+                                                      auto=args.auto, once=True)
         controls = PreviewControls(pipeline, profiles=profile_names(args.profile), mirrored=mirrored,
                                    on_profile=lambda profile: setattr(capture, "profile", profile))
         preview = PreviewSink(window, stop=stop, controls=controls, trigger_capture=capture.trigger,
