@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "calibrate",
     "bench",
     "doctor",
+    "evaluate",
 )
 
 EXIT_INTERRUPTED = 130
