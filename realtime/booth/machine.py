@@ -79,6 +79,9 @@ class BoothMachine:
         self.note: str | None = None  # a short line for the screen ("Let's try that again")
         self.sessions = 0
         self.kept = 0  # shots kept in the current session
+        self.accepted = 0  # since the booth started (the operator's counts)
+        self.retakes = 0
+        self.timeouts = 0  # sessions given up on a timer: the person left, or the review was not answered
         self._face_since: float | None = None
         self._last_face: float | None = None
         self._empty_since: float | None = 0.0
@@ -98,6 +101,7 @@ class BoothMachine:
                 return self._start(now)
         elif self.state in (State.COACHING, State.COUNTDOWN):
             if self._gone(now):
+                self.timeouts += 1
                 return self._end(now, "Session ended: nobody in front of the camera")
             if self.state is State.COACHING and ready and face:
                 self._go(State.COUNTDOWN, now)
@@ -109,6 +113,7 @@ class BoothMachine:
                 self._go(State.COACHING, now, "Let's try that again")
         elif self.state is State.REVIEW:
             if elapsed >= t.review_timeout_s:
+                self.timeouts += 1
                 return [Effect.DISCARD, *self._end(now, "Time's up: the photo was not kept")]
         elif self.state is State.DONE and elapsed >= t.done_s:
             return self._end(now)
@@ -125,9 +130,11 @@ class BoothMachine:
             self._go(State.COUNTDOWN, now)
         elif self.state is State.REVIEW and press is Press.PRIMARY:
             self.kept += 1
+            self.accepted += 1
             self._go(State.DONE, now)
             return [Effect.KEEP]
         elif self.state is State.REVIEW and press is Press.RETAKE:
+            self.retakes += 1
             self._go(State.COACHING, now)
             return [Effect.DISCARD]
         elif self.state is State.DONE and press is Press.ANOTHER:
@@ -145,6 +152,11 @@ class BoothMachine:
         else:
             self._go(State.COACHING, now, why or "Let's try that again")
         return []
+
+    def counts(self) -> dict[str, int]:
+        """The operator's numbers since the booth started."""
+        return {"sessions": self.sessions, "accepted": self.accepted, "retakes": self.retakes,
+                "timeouts": self.timeouts}
 
     # --- what screens show ---------------------------------------------------------------------------------
     def countdown_left(self, now: float) -> int | None:

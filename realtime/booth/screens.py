@@ -62,6 +62,9 @@ class BoothView:
     kept: int = 0
     note: str | None = None
     idle_message: str | None = None
+    share_url: str | None = None  # booth --share: the hand-off link of this session
+    share_qr: np.ndarray | None = None  # its QR modules (1 = dark, quiet zone included)
+    share_note: str | None = None  # how long and where the link works
 
 
 def draw_button(canvas: np.ndarray, button: Button) -> None:
@@ -154,7 +157,45 @@ def folder_lines(folder: Path | None, max_width: int, scale: float = 1.1) -> lis
     return [f"{folder.parent}{os.sep}", folder.name]
 
 
+def draw_qr(canvas: np.ndarray, modules: np.ndarray, origin: tuple[int, int], max_side: int) -> int:
+    """The QR code black on white, whole pixels per module (phones and decoders like crisp edges)."""
+    scale = max(1, max_side // modules.shape[0])
+    image = np.where(np.kron(modules, np.ones((scale, scale), np.uint8)) > 0, 0, 255).astype(np.uint8)
+    x, y = origin
+    side = image.shape[0]
+    canvas[y:y + side, x:x + side] = image[..., None]
+    return side
+
+
+def handoff(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Button]]:
+    """The done screen with --share: the QR code on the left, what to do with it on the right."""
+    width, height = size
+    canvas = _backdrop(view, size)
+    centred_text(canvas, "Thank you!", (width // 2, 95), 2.6, WHITE, 6)
+    side = draw_qr(canvas, view.share_qr, (60, 150), min(460, height - 190))
+    x0 = 60 + side + 50
+    panel = width - x0 - 40
+    lines = [("Scan with your phone", 1.4, WHITE, 3), ("to download your photos", 1.1, WHITE, 2),
+             (view.share_url or "", 0.8, CLOSE, 2), (view.share_note or "", 0.75, (220, 220, 220), 2)]
+    y = 190
+    for text, scale, colour, thickness in lines:
+        put_text(canvas, text, (x0, y), min(scale, fit_text(text, panel, scale, thickness)), colour, thickness)
+        y += 60 if scale >= 1.0 else 48
+    top = height - 250
+    half = (panel - 30) // 2
+    another = Button(Press.ANOTHER, "ANOTHER", (x0, top, x0 + half, top + BUTTON_H), (0, 140, 230))
+    finish = Button(Press.PRIMARY, "FINISH", (x0 + half + 30, top, x0 + panel, top + BUTTON_H), PASS)
+    for button in (another, finish):
+        draw_button(canvas, button)
+    if view.time_left is not None:
+        put_text(canvas, f"Back to the start in {view.time_left:.0f} s", (x0, height - 50), 0.9,
+                 (220, 220, 220), 2)
+    return canvas, [another, finish]
+
+
 def done(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Button]]:
+    if view.share_qr is not None:
+        return handoff(view, size)
     width, height = size
     canvas = _backdrop(view, size)
     centred_text(canvas, "Thank you!", (width // 2, 120), 3.0, WHITE, 6)

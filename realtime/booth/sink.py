@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -43,7 +44,7 @@ class BoothSink:
     def __init__(self, display: Display, *, stop: threading.Event, shots: Shots, store: SessionStore,
                  machine: BoothMachine | None = None, mirrored: bool = True,
                  on_new_person: Callable[[], None] | None = None, report: Callable[[str], None] | None = None,
-                 size: tuple[int, int] = CANVAS_SIZE) -> None:
+                 size: tuple[int, int] = CANVAS_SIZE, share: Any = None, printer: Any = None) -> None:
         self.display = display
         self.stop = stop
         self.shots = shots
@@ -53,6 +54,8 @@ class BoothSink:
         self.on_new_person = on_new_person  # e.g. reset the coach's memory of the last person
         self.report = report or (lambda text: log.info("booth: %s", text))
         self.size = size
+        self.share = share  # a running ShareServer (booth --share): accepted photos get a QR hand-off link
+        self.printer = printer  # a Printer (booth --print): accepted photos are printed
         self.session: Session | None = None
         self.shot: Shot | None = None
         self.finished: list[list[Path]] = []  # what each ended session kept
@@ -161,6 +164,10 @@ class BoothSink:
         self.unsaved = [(s, x) for s, x in self.unsaved if s is not shot]
         self.store.kept(session, path)
         self.report(f"kept {path}")
+        if self.share is not None:
+            self.share.add(session.folder, path)
+        if self.printer is not None:
+            self.printer.submit(path)
         if not self.unsaved and self.machine.note == SAVING_NOTE:
             self.machine.note = None
         return True
@@ -169,6 +176,7 @@ class BoothSink:
     def view(self, frame: FrameResult | None, idle_message: str | None = None) -> BoothView:
         m = self.machine
         folder = self.session.folder if self.session is not None and self.session.kept else None
+        link = self.share.link(folder) if self.share is not None and folder is not None else None
         return BoothView(
             state=m.state,
             frame=frame.output if frame is not None else None,
@@ -181,6 +189,10 @@ class BoothSink:
             kept=m.kept,
             note=m.note,
             idle_message=idle_message,
+            share_url=self.share.url(link) if link is not None else None,
+            share_qr=link.qr if link is not None else None,
+            share_note=(f"Works for {self.share.minutes:g} min, on this booth's network ({self.share.host}:"
+                        f"{self.share.port})") if link is not None else None,
         )
 
     def _show(self, view: BoothView) -> None:

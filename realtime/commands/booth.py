@@ -29,12 +29,58 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--start", choices=("face", "press"), default="face",
                         help="what begins a session: 'face' (someone stands in view for a second, or START; "
                              "default) or 'press' (only START: for a booth beside a busy aisle)")
+    add_handoff_args(parser)
     add_vcam_args(parser)
     parser.set_defaults(handler=run)
 
 
+def add_handoff_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("hand-off (all opt-in; nothing leaves the local network)")
+    group.add_argument("--share", action="store_true",
+                       help="after ACCEPT show a QR code for a page on this booth where the person downloads "
+                            "their square, 4:5 and ID crops; also serves the operator page at /operator")
+    group.add_argument("--bind", default=None, metavar="ADDR:PORT",
+                       help="address the share page listens on and the QR code names (default: this machine's "
+                            "local network address, port 8019)")
+    group.add_argument("--share-minutes", type=float, default=30.0,
+                       help="how long a hand-off link works after the session's last photo (default: 30)")
+    group.add_argument("--private", action="store_true",
+                       help="delete each session's photos when its link expires (and when the booth stops)")
+    group.add_argument("--operator-pin", default=None, metavar="DIGITS",
+                       help="PIN of the operator page (default: six random digits, printed at start)")
+    group.add_argument("--print", dest="printer", default=None, metavar="PRINTER",
+                       help="print each accepted photo on this CUPS printer (4x6 inch)")
+    group.add_argument("--print-layout", choices=("portraits", "id"), default="portraits",
+                       help="4x6 layout: two 4:5 portraits (default) or eight 35x45 mm ID photos")
+
+
+def open_handoff(args: argparse.Namespace, stack: ExitStack, store: Any, machine: Any,
+                 report: Any) -> tuple[Any, Any]:
+    """The share server (with the operator page) and the printer the flags ask for, each on ``stack``."""
+    from realtime.booth.operator import OperatorPage, new_pin
+    from realtime.booth.printing import Printer
+    from realtime.booth.share import DEFAULT_PORT, ShareServer, lan_address, parse_bind
+    from realtime.errors import ConfigError
+
+    if not args.share and (args.private or args.operator_pin or args.bind):
+        raise ConfigError("--bind, --private and --operator-pin go with --share", "add --share")
+    share = printer = None
+    if args.share:
+        host, port = parse_bind(args.bind) if args.bind else (lan_address(), DEFAULT_PORT)
+        pin = args.operator_pin or new_pin()
+        share = ShareServer(host, port, minutes=args.share_minutes, private=args.private)
+        share.operator = OperatorPage(store.root, pin, counts=machine.counts, on_delete=share.revoke)
+        stack.enter_context(share)
+        report(f"sharing on {share.base_url} (links work {args.share_minutes:g} min"
+               f"{', photos deleted when they expire' if args.private else ''}); operator page "
+               f"{share.base_url}/operator" + ("" if args.operator_pin else f", PIN {pin}"))
+    if args.printer:
+        printer = stack.enter_context(Printer(args.printer, layout=args.print_layout, report=report))
+    return share, printer
+
+
 def run(args: argparse.Namespace) -> int:
-    from realtime.booth.machine import BoothMachine
+    from realtime.booth.machine import BoothMachine, BoothTiming
     from realtime.booth.session import SessionStore
     from realtime.booth.shots import CaptureStageShots
     from realtime.booth.sink import BoothSink
@@ -46,12 +92,15 @@ def run(args: argparse.Namespace) -> int:
     mirrored = not args.no_mirror
     with ExitStack() as stack:
         store = SessionStore(args.out)  # an unwritable --out fails before the window opens
+        # --share: the done screen stays a minute, time to take out a phone and scan the code
+        machine = BoothMachine(BoothTiming(done_s=60.0) if args.share else None, start_on_face=args.start == "face")
+        share, printer = open_handoff(args, stack, store, machine, report)
         # Captures stay in memory until the person accepts one; the session store writes it.
         window, source, pipeline, capture = open_live(args, stack, mirrored=mirrored, out_dir=None, auto=False,
                                                       once=False, fullscreen=args.fullscreen)
         booth = BoothSink(window, stop=stop, shots=CaptureStageShots(capture), store=store, mirrored=mirrored,
-                          machine=BoothMachine(start_on_face=args.start == "face"),
-                          on_new_person=lambda: pipeline.coach.coach.reset(), report=report)
+                          machine=machine, on_new_person=lambda: pipeline.coach.coach.reset(), report=report,
+                          share=share, printer=printer)
         stack.callback(booth.close)  # a session still open at shutdown keeps only what was accepted
         sinks: list[Any] = [booth]
         if args.vcam:
