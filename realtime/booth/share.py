@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import stat
 import threading
 import time
@@ -83,8 +84,6 @@ def parse_bind(text: str) -> tuple[str, int]:
 
 def lan_address() -> str:
     """The address of the interface that holds the default route (a UDP ``connect`` sends no packet)."""
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(("10.255.255.255", 9))
@@ -154,13 +153,17 @@ class ShareServer:
     # --- life ----------------------------------------------------------------------------------------------
     def __enter__(self) -> ShareServer:
         handler = type("Handler", (ShareHandler,), {"share": self})
+        server_class = ThreadingHTTPServer
+        if ":" in self.host:  # an IPv6 address
+            server_class = type("ThreadingHTTPServer6", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6})
+        server = server_class((self.host, self.port), handler, bind_and_activate=False)
+        server.daemon_threads = True
+        server.allow_reuse_address = True  # a restarted booth gets its port back at once
         try:
-            server = ThreadingHTTPServer((self.host, self.port), handler, bind_and_activate=False)
-            server.daemon_threads = True
-            server.allow_reuse_address = True
             server.server_bind()
             server.server_activate()
         except OSError as exc:
+            server.server_close()
             raise ConfigError(f"cannot serve on {self.host}:{self.port} ({exc.strerror or exc})",
                               "pass --bind with an address of this machine and a free port") from exc
         self._server = server
