@@ -176,16 +176,33 @@ def _upsample(b: GraphBuilder, x: str, half_hw: str, full_hw: str) -> str:
     )
 
 
-def _to_uint8(b: GraphBuilder, x: str, target: str) -> str:
-    """Round half to even and saturate to 0..255.
+def _frame_in(b: GraphBuilder, frame: str, target: str) -> tuple[str, str]:
+    """The uint8 NHWC frame as float32 planar [1,3,H,W], and the frame's shape [1,H,W,3] (int64).
 
-    ``QuantizeLinear`` (scale 1, zero point 0) does exactly Clip + Round + Cast in one pass, about ten
-    times faster on ONNX Runtime's CPU; TensorRT only quantizes to int8, so its graph spells the three
-    operators out (and fuses them into one kernel itself). Same function, tested equal.
+    ONNX Runtime transposes the uint8 bytes first (a quarter of the memory traffic); TensorRT keeps
+    uint8 only on the network's boundary, so its graph casts the input itself and transposes floats.
     """
     if target == "onnxruntime":
-        return b.op("QuantizeLinear", x, b.const(1.0), b.const(0, np.uint8))
-    return b.op("Cast", b.op("Round", b.clip(x, 0.0, 255.0)), to=TensorProto.UINT8)
+        return b.op("Cast", b.op("Transpose", frame, perm=[0, 3, 1, 2]), to=TensorProto.FLOAT), b.op("Shape", frame)
+    nhwc = b.op("Cast", frame, to=TensorProto.FLOAT)
+    return b.op("Transpose", nhwc, perm=[0, 3, 1, 2]), b.op("Shape", nhwc)
+
+
+def _to_uint8(b: GraphBuilder, x: str, target: str, output: str) -> None:
+    """Planar float [1,3,H,W] -> the graph output ``output``: uint8 NHWC, rounded half to even, saturated.
+
+    ``QuantizeLinear`` (scale 1, zero point 0) does exactly Clip + Round + Cast in one pass, about ten
+    times faster on ONNX Runtime's CPU; TensorRT only quantizes to int8 and accepts uint8 only as a
+    network input or output, so its graph transposes the floats and spells the three operators out,
+    the final Cast writing the output itself (TensorRT fuses them into one kernel). Same function,
+    tested equal.
+    """
+    if target == "onnxruntime":
+        image = b.op("Transpose", b.op("QuantizeLinear", x, b.const(1.0), b.const(0, np.uint8)), perm=[0, 2, 3, 1])
+        b.nodes.append(helper.make_node("Identity", [image], [output], name=f"out/{output}"))
+        return
+    rounded = b.op("Round", b.clip(b.op("Transpose", x, perm=[0, 2, 3, 1]), 0.0, 255.0))
+    b.nodes.append(helper.make_node("Cast", [rounded], [output], name=f"out/{output}", to=TensorProto.UINT8))
 
 
 def build_studio_graph(
@@ -194,7 +211,7 @@ def build_studio_graph(
     """Compose the per-frame studio graph around ``segmentation`` (NHWC [1,h,w,3] -> [1,h,w,1]).
 
     ``target``: ``onnxruntime`` or ``tensorrt``; the two graphs compute the same function and differ
-    only in how the output is rounded to uint8 (see ``_to_uint8``).
+    only in where the uint8 frame and image are converted (see ``_frame_in`` and ``_to_uint8``).
     """
     if target not in TARGETS:
         raise EngineError(f"target: expected one of {', '.join(TARGETS)}, found {target!r}", "use onnxruntime")
@@ -209,8 +226,7 @@ def build_studio_graph(
     b = GraphBuilder()
     b.stage = "pre"
     frame, settings, state_in = INPUTS
-    planar = b.op("Cast", b.op("Transpose", frame, perm=[0, 3, 1, 2]), to=TensorProto.FLOAT)  # [1,3,H,W]
-    frame_shape = b.op("Shape", frame)
+    planar, frame_shape = _frame_in(b, frame, target)  # float [1,3,H,W], int64 [1,H,W,3]
     height_width = b.op("Slice", frame_shape, b.ints([1]), b.ints([3]), b.ints([0]))
     hw_float = b.op("Cast", height_width, to=TensorProto.FLOAT)
     h_f, w_f = b.op("Split", hw_float, axis=0, n_out=2)
@@ -251,10 +267,10 @@ def build_studio_graph(
     alpha = b.clip(b.add(b.mul(a_full, gray), b_full), 0.0, 1.0)
     person_gain = b.add(keep, b.mul(alpha, gain_full))  # keep + alpha * (gain - keep)
     out = b.add(b.mul(planar, person_gain), b.mul(b.sub(b.const(1.0), alpha), backdrop_full))
-    image = b.op("Transpose", _to_uint8(b, out, target), perm=[0, 2, 3, 1])
+    _to_uint8(b, out, target, "image")
     alpha_shape = b.concat([b.op("Slice", frame_shape, b.ints([0]), b.ints([3]), b.ints([0])), b.ints([1])], 0)
     alpha_out = b.op("Reshape", alpha, alpha_shape)
-    for src, dst in ((image, "image"), (alpha_out, "alpha"), (state_out, "state_out")):
+    for src, dst in ((alpha_out, "alpha"), (state_out, "state_out")):
         b.nodes.append(helper.make_node("Identity", [src], [dst], name=f"out/{dst}"))
 
     model = b.model(
