@@ -54,7 +54,9 @@ class CacheKey:
 
     ``source_sha256`` is the hash of what the artifact is built from (the .tflite for a converted
     model, the ONNX for an engine); ``device`` is the GPU name and compute capability ('' on CPU);
-    ``library`` the builder's name and version; ``profile`` the input shape profile.
+    ``library`` the builder's name and version; ``profile`` the input shape profile; ``options`` the
+    build options that change the result (TensorRT's builder flags and workspace), left out of the
+    digest when empty so keys made before it existed stay valid.
     """
 
     kind: str
@@ -64,6 +66,7 @@ class CacheKey:
     device: str = ""
     library: str = ""
     profile: str = ""
+    options: str = ""
 
     def __post_init__(self) -> None:
         for name in ("kind", "backend", "precision"):
@@ -74,7 +77,21 @@ class CacheKey:
             raise ValueError(f"expected a sha256 hex digest (64 chars), got {self.source_sha256!r}")
 
     def as_dict(self) -> dict[str, str]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        if not out["options"]:
+            del out["options"]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CacheKey | None:
+        """The key in a sidecar, or None when it is not one (another layout, hand-edited, damaged)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(data, dict) or not set(data) <= names or not all(isinstance(v, str) for v in data.values()):
+            return None
+        try:
+            return cls(**data)
+        except (TypeError, ValueError):
+            return None
 
     def digest(self) -> str:
         """A stable hash of every field (JSON with sorted keys, so field order never matters)."""
@@ -122,7 +139,7 @@ class ArtifactCache:
             elif len(payload) != meta.get("size") or sha256_bytes(payload) != meta.get("sha256"):
                 problem = (f"it is corrupted or truncated ({len(payload)} bytes, "
                            f"expected {meta.get('size')})")
-        except (OSError, ValueError, AttributeError) as exc:
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
             problem = f"its sidecar is missing or unreadable ({type(exc).__name__})"
         if problem is None:
             return payload
@@ -147,33 +164,52 @@ class ArtifactCache:
         return path
 
     def get_or_build(self, key: CacheKey, build: Callable[[], bytes], suffix: str) -> tuple[bytes, bool]:
-        """(payload, built): the cached payload, or ``build()``'s result, stored for next time."""
+        """(payload, built): the cached payload, or ``build()``'s result, stored for next time.
+
+        A cache that cannot be written costs time, not the run: the payload built in memory is returned
+        with a warning that names the folder and the fix (it is built again next start)."""
         cached = self.load(key, suffix)
         if cached is not None:
             return cached, False
         payload = build()
-        self.store(key, payload, suffix)
+        try:
+            self.store(key, payload, suffix)
+        except EngineError as exc:
+            log.warning("%s; using the %s built in memory (it is built again next time): %s",
+                        exc.problem, key.kind, exc.fix)
         return payload, True
 
+    def remove(self, key: CacheKey, suffix: str) -> None:
+        """Remove one artifact and its sidecar (e.g. an engine that no longer loads); others stay."""
+        _remove(self.path_for(key, suffix))
+
     def entries(self) -> list[CacheEntry]:
-        """Every artifact on disk with its key, sorted by path; ``valid`` is a cheap size check."""
-        out = []
+        """Every artifact on disk with its key, sorted by path; ``valid`` is a cheap size check. A sidecar
+        that is not ours (unreadable, not JSON, JSON of another shape) is listed as invalid with key {}."""
+        out: list[CacheEntry] = []
         if not self._root.exists():
             return out
         for meta_path in sorted(self._root.glob(f"*/*{SIDECAR_SUFFIX}")):
             path = meta_path.with_suffix("")
             try:
-                meta: dict[str, Any] = json.loads(meta_path.read_text())
+                meta = json.loads(meta_path.read_text())
                 size = path.stat().st_size if path.exists() else -1
-                out.append(CacheEntry(path, dict(meta.get("key", {})), size, float(meta.get("created", 0)),
-                                      size == meta.get("size")))
-            except (OSError, ValueError):
+            except (OSError, ValueError, UnicodeDecodeError):
                 out.append(CacheEntry(path, {}, -1, 0.0, False))
+                continue
+            key = CacheKey.from_dict(meta.get("key")) if isinstance(meta, dict) else None
+            created = meta.get("created") if isinstance(meta, dict) else None
+            expected = meta.get("size") if isinstance(meta, dict) else None
+            if key is None or not isinstance(created, int | float) or not isinstance(expected, int):
+                out.append(CacheEntry(path, {}, size, 0.0, False))
+                continue
+            out.append(CacheEntry(path, key.as_dict(), size, float(created), size == expected))
         return out
 
     def clear(self, *, kind: str | None = None, backend: str | None = None,
               precision: str | None = None) -> int:
-        """Remove matching artifacts (all when no filter); returns how many were removed."""
+        """Remove matching artifacts (all when no filter); returns how many were removed. An entry whose
+        sidecar is damaged has no key: it goes with an unfiltered clear (and with ``clear_stale``)."""
         removed = 0
         for entry in self.entries():
             k = entry.key
@@ -182,6 +218,34 @@ class ArtifactCache:
                 continue
             _remove(entry.path)
             removed += 1
+        return removed
+
+    def stale(self, libraries: dict[str, str | None]) -> list[CacheEntry]:
+        """Entries that can never be used here: damaged ones, and those built by another version of a
+        library named in ``libraries`` (name -> the installed version, None when not installed, e.g.
+        {"tensorrt": "10.3.0"}): a TensorRT plan only loads in the TensorRT that built it."""
+        out = []
+        for entry in self.entries():
+            library = entry.key.get("library", "")
+            name, _, version = library.partition(" ")
+            if not entry.valid or (name in libraries and version.split(";")[0] != (libraries[name] or "")):
+                out.append(entry)
+        return out
+
+    def clear_stale(self, libraries: dict[str, str | None],
+                    match: Callable[[dict[str, str]], bool] = lambda key: True) -> list[CacheEntry]:
+        """Remove ``stale(libraries)`` (those whose key ``match``es; damaged ones always) and timing caches
+        of other versions; returns what was removed."""
+        removed = [e for e in self.stale(libraries) if not e.key or match(e.key)]
+        for entry in removed:
+            _remove(entry.path)
+        for name, version in libraries.items():
+            if not match({"kind": "timing", "backend": name}):
+                continue
+            for timing in sorted((self._root / name).glob("timing-*.cache")) if (self._root / name).is_dir() else []:
+                if version is None or not timing.name.endswith(f"-trt{version}.cache"):
+                    _remove(timing)
+                    removed.append(CacheEntry(timing, {"kind": "timing", "backend": name}, -1, 0.0, False))
         return removed
 
 

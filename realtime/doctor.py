@@ -134,13 +134,26 @@ def check_models() -> list[Finding]:
         path = root / relative
         findings.append(Finding("model", path.is_file(), str(path), None if path.is_file()
                                 else "reinstall mediapipe==0.10.21 (its wheel carries the models)"))
-    try:
-        from engines.cache import cache_dir
-
-        findings.append(Finding("cache", True, f"engine and model cache: {cache_dir()}"))
-    except ImportError:
-        pass
+    findings.extend(check_cache())
     return findings
+
+
+def check_cache() -> list[Finding]:
+    """The engine and model cache: where, how many entries, and any that are damaged or stale."""
+    try:
+        from engines.backends.tensorrt_plan import installed_tensorrt_version
+        from engines.cache import ArtifactCache
+    except ImportError:
+        return []
+    cache = ArtifactCache()
+    entries = cache.entries()
+    stale = cache.stale({"tensorrt": installed_tensorrt_version()})
+    text = f"engine and model cache: {cache.root} ({len(entries)} item{'s' if len(entries) != 1 else ''}"
+    if not stale:
+        return [Finding("cache", True, text + ")")]
+    damaged = sum(1 for e in stale if not e.valid)
+    return [Finding("cache", False, text + f", {damaged} damaged, {len(stale) - damaged} for another TensorRT)",
+                    "run 'headshot engines clear --stale'")]
 
 
 CHECKS: tuple[Callable[[], list[Finding]], ...] = (

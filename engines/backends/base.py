@@ -217,6 +217,11 @@ class Engine(abc.ABC):
         self._state: np.ndarray | None = None
         self._opened = False
         self._closed = False
+        self.choice = ""  # set by ``auto``: which backend it chose and why not the others
+
+    def choice_details(self) -> dict[str, str]:
+        """``{"auto": ...}`` for ``EngineInfo.details`` when ``auto`` chose this engine (reports show it)."""
+        return {"auto": self.choice} if self.choice else {}
 
     # -- what backends implement ----------------------------------------------------------------
     @abc.abstractmethod

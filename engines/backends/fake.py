@@ -46,4 +46,5 @@ class FakeEngine(Engine):
 
     @property
     def info(self) -> EngineInfo:
-        return EngineInfo(backend=self.name, precision=self.precision, device="none (fake)")
+        return EngineInfo(backend=self.name, precision=self.precision, device="none (fake)",
+                          details=self.choice_details())

@@ -141,4 +141,5 @@ class OnnxRuntimeEngine(Engine):
         on_gpu = bool(self._providers) and self._providers[0] != "CPUExecutionProvider"
         device = "GPU (onnxruntime-gpu)" if on_gpu else f"CPU ({self._threads} threads)"
         return EngineInfo(backend=self.name, precision=self.precision, device=device, providers=self._providers,
-                          model_sha256=self.model_sha256, details={"threads": str(self._threads)})
+                          model_sha256=self.model_sha256,
+                          details={"threads": str(self._threads), **self.choice_details()})

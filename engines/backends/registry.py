@@ -54,13 +54,19 @@ def backend_class(name: str) -> type[Engine]:
     return _REGISTRY[name]
 
 
+GPU_RUNTIMES = ("pycuda", "cuda")  # pycuda, or NVIDIA's cuda-python (import name ``cuda``)
+
+
 def tensorrt_unavailable(device: CudaDevice | str | None = None,
                          find_spec: Callable[[str], Any] = importlib.util.find_spec) -> str | None:
-    """Why TensorRT cannot run here (None when it can): no GPU, or tensorrt / pycuda not installed."""
+    """Why TensorRT cannot run here (None when it can): no GPU, tensorrt missing, or neither pycuda nor
+    cuda-python installed."""
     device = cuda_device() if device is None else device
     if isinstance(device, str):
         return f"no usable CUDA device: {device}"
-    missing = [pkg for pkg in ("tensorrt", "pycuda") if find_spec(pkg) is None]
+    missing = [] if find_spec("tensorrt") is not None else ["tensorrt"]
+    if not any(find_spec(name) is not None for name in GPU_RUNTIMES):
+        missing.append("pycuda or cuda-python")
     if missing:
         return f"{' and '.join(missing)} not installed (pip install 'headshot-studio[tensorrt]')"
     return None
@@ -89,24 +95,36 @@ def open_backend(name: str, model: ModelSource, **options: Any) -> Engine:
             raise EngineError(f"backend {name} does not take option(s) {sorted(unknown)}",
                               "drop them or choose another backend")
         return cls(_resolve(model, name), **options).open()
-    failures = []
+    failures: list[tuple[str, str]] = []
+    fixes: list[str] = []
+    tried = False
     for candidate in AUTO_ORDER:
         if candidate == "tensorrt":
             reason = tensorrt_unavailable()
             if reason is not None:
-                failures.append(f"tensorrt: {reason}")
+                failures.append((candidate, reason))
                 continue
         try:
             cls = backend_class(candidate)
             engine = cls(_resolve(model, candidate), **accepted_options(cls, options)).open()
-        except EngineError as exc:
-            failures.append(f"{candidate}: {exc.one_line()}")
-            log.warning("auto: %s failed: %s", candidate, exc.one_line())
+        except Exception as exc:  # noqa: BLE001 - auto must survive any backend failure and say which
+            text = exc.one_line() if isinstance(exc, EngineError) else f"{type(exc).__name__}: {exc}"
+            failures.append((candidate, text.splitlines()[0] if text else type(exc).__name__))
+            if isinstance(exc, EngineError) and exc.fix:
+                fixes.append(exc.fix)
+            log.debug("auto: %s failed", candidate, exc_info=True)
+            tried = True
             continue
-        if failures:
-            log.info("auto backend: %s (skipped %s)", candidate, "; ".join(failures))
-        else:
-            log.info("auto backend: %s", candidate)
+        engine.choice = auto_choice(candidate, failures)
+        # a backend that was usable here but failed is news (warning); no GPU on a laptop is not
+        log.log(logging.WARNING if tried else logging.INFO, "%s", engine.choice)
         return engine
-    raise EngineError("no engine backend works: " + " | ".join(failures),
-                      "install onnxruntime (pip install onnxruntime), or fix the first failure listed")
+    raise EngineError("no engine backend works: " + " | ".join(f"{n}: {r}" for n, r in failures),
+                      fixes[-1] if fixes else "install onnxruntime (pip install onnxruntime)")
+
+
+def auto_choice(chosen: str, failures: list[tuple[str, str]]) -> str:
+    """One line: the backend ``auto`` chose and why each one before it was not."""
+    if not failures:
+        return f"auto chose {chosen}"
+    return f"auto chose {chosen}; not " + "; not ".join(f"{name}: {reason}" for name, reason in failures)

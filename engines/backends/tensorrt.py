@@ -1,16 +1,16 @@
-"""TensorRT backend (NVIDIA GPUs), with pycuda for memory and the stream.
+"""TensorRT backend (NVIDIA GPUs), with pycuda or cuda-python for memory and the stream.
 
 Build offline, run lean: the ONNX is compiled once per (model, precision, GPU, TensorRT version, shape
 profile) and the serialized engine cached on disk (``engines.cache``); later opens deserialize it.
 Per frame: copy inputs into page-locked host buffers, one async host->device copy each, execute_async_v3,
 async device->host copies, one stream synchronisation. Buffers are allocated once per frame size.
 
-Neither ``tensorrt`` nor ``pycuda`` is imported until ``gpu.cuda_device()`` has found a usable device,
+Neither ``tensorrt`` nor the CUDA bindings are imported until ``gpu.cuda_device()`` has found a usable device,
 because creating a TensorRT runtime without one can abort the process. All decisions that need no GPU
 live in ``tensorrt_plan`` and are unit-tested there.
 
-CUDA context: the device's primary context, pushed around every call and popped after, so an engine
-opened on one thread can run on another (the live loop's worker).
+CUDA context: the device's primary context, made current around every call on the calling thread
+(``cuda_runtime``), so an engine opened on one thread can run on another (the live loop's worker).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 import onnx
 
 from engines.backends.base import Engine, EngineInfo, TensorSpec
+from engines.backends.cuda_runtime import CudaPythonRuntime, PycudaRuntime, open_gpu_runtime
 from engines.backends.gpu import CudaDevice, cuda_device
 from engines.backends.registry import tensorrt_unavailable
 from engines.backends.tensorrt_plan import (
@@ -42,26 +43,22 @@ from engines.backends.tensorrt_plan import (
     trt_dtype_name,
     unavailable_error,
 )
-from engines.cache import ArtifactCache
+from engines.cache import ArtifactCache, CacheKey
 from engines.precision import model_for_precision
 from realtime.errors import EngineError
 
 log = logging.getLogger(__name__)
 
 
-def _import_gpu_modules() -> tuple[Any, Any]:
+def _import_tensorrt() -> Any:
     try:
         import tensorrt as trt
     except ImportError as exc:
         raise unavailable_error(f"tensorrt is not importable ({exc})") from exc
-    try:
-        import pycuda.driver as cuda
-    except ImportError as exc:
-        raise unavailable_error(f"pycuda is not importable ({exc})") from exc
     major = int(str(trt.__version__).split(".")[0])
     if major < 10:
         raise unavailable_error(f"tensorrt {trt.__version__} is too old (expected 10 or newer)")
-    return trt, cuda
+    return trt
 
 
 _LOGGER: Any = None
@@ -98,16 +95,16 @@ class TensorRTEngine(Engine):
         self._cache = cache or ArtifactCache()
         self._device: CudaDevice | None = None
         self._trt: Any = None
-        self._cuda: Any = None
-        self._cuda_ctx: Any = None
+        self._gpu: PycudaRuntime | CudaPythonRuntime | None = None
         self._runtime: Any = None
         self._engine: Any = None
         self._context: Any = None
         self._stream: Any = None
         self._rows: list[TensorRow] = []
-        self._buffers: dict[str, tuple[Buffer, Any, Any]] = {}  # name -> (plan, host array, device alloc)
+        self._buffers: dict[str, tuple[Buffer, np.ndarray, int]] = {}  # name -> (plan, pinned host, device ptr)
         self._bound: dict[str, tuple[int, ...]] | None = None
         self._built = False
+        self._runtime_name = "cuda (not open)"
 
     # -- opening ----------------------------------------------------------------------------------
     def _open(self) -> tuple[list[TensorSpec], list[TensorSpec]]:
@@ -118,26 +115,27 @@ class TensorRTEngine(Engine):
         if reason is not None:
             raise unavailable_error(reason)
         self._device = device
-        self._trt, self._cuda = _import_gpu_modules()
-        self._cuda.init()
-        self._cuda_ctx = self._cuda.Device(device.index).retain_primary_context()
-        self._cuda_ctx.push()
+        self._trt = _import_tensorrt()
+        gpu = self._gpu = open_gpu_runtime(device.index)
+        self._runtime_name = gpu.name
         try:
-            self._runtime = self._trt.Runtime(_trt_logger(self._trt))
-            self._engine = self._load_engine(device)
-            self._context = self._engine.create_execution_context()
-            if self._context is None:
-                raise EngineError("TensorRT could not create an execution context (out of GPU memory?)",
-                                  "close other GPU programs or use --backend onnxruntime")
-            self._stream = self._cuda.Stream()
-            self._rows = self._tensor_table()
+            with gpu.current():
+                try:
+                    self._runtime = self._trt.Runtime(_trt_logger(self._trt))
+                    self._engine = self._load_engine(device)
+                    self._context = self._engine.create_execution_context()
+                    if self._context is None:
+                        raise EngineError("TensorRT could not create an execution context (out of GPU memory?)",
+                                          "close other GPU programs or use --backend onnxruntime")
+                    self._stream = gpu.stream()
+                    self._rows = self._tensor_table()
+                except BaseException:
+                    self._release()
+                    raise
         except BaseException:
-            self._release()
-            self._cuda.Context.pop()
-            self._cuda_ctx.detach()
-            self._cuda_ctx = None
+            self._gpu = None
+            gpu.close()
             raise
-        self._cuda.Context.pop()
         specs = [TensorSpec(r.name, r.dtype, tuple(d if d >= 0 else None for d in r.shape)) for r in self._rows]
         return ([s for s, r in zip(specs, self._rows, strict=True) if r.is_input],
                 [s for s, r in zip(specs, self._rows, strict=True) if not r.is_input])
@@ -147,9 +145,14 @@ class TensorRTEngine(Engine):
         strongly = hasattr(self._trt.NetworkDefinitionCreationFlag, "STRONGLY_TYPED")
         return build_plan(self.precision, builder_flags=flags, has_strongly_typed=strongly)
 
+    def _key(self, device: CudaDevice) -> CacheKey:
+        plan = self._precision_plan()
+        return engine_key(self.model_sha256, precision=self.precision, device=device,
+                          trt_version=self._trt.__version__, profile=self._profile,
+                          flags=plan.flags, strongly_typed=plan.strongly_typed, workspace=self._workspace)
+
     def _load_engine(self, device: CudaDevice) -> Any:
-        key = engine_key(self.model_sha256, precision=self.precision, device=device,
-                         trt_version=self._trt.__version__, profile=self._profile)
+        key = self._key(device)
         for attempt in (1, 2):
             payload, self._built = self._cache.get_or_build(key, self._build, suffix=".plan")
             engine = self._runtime.deserialize_cuda_engine(payload)
@@ -159,8 +162,9 @@ class TensorRTEngine(Engine):
                 return engine
             if self._built or attempt == 2:
                 break
-            log.warning("cached TensorRT engine did not deserialize; rebuilding")
-            self._cache.clear(kind=key.kind, backend=key.backend, precision=key.precision)
+            log.warning("cached TensorRT engine %s did not deserialize; rebuilding it",
+                        self._cache.path_for(key, ".plan").name)
+            self._cache.remove(key, ".plan")  # only this engine: other models, precisions and GPUs stay
         raise EngineError("TensorRT could not deserialize the engine it built",
                           "run 'headshot engines clear --backend tensorrt' and try again")
 
@@ -249,7 +253,8 @@ class TensorRTEngine(Engine):
     # -- running ----------------------------------------------------------------------------------
     def _bind(self, shapes: dict[str, tuple[int, ...]]) -> None:
         """Set input shapes and (re)allocate page-locked host and device buffers for this frame size."""
-        context, cuda = self._context, self._cuda
+        context, gpu = self._context, self._gpu
+        assert gpu is not None  # only called while open
         for row in self._rows:
             if row.is_input:
                 shape = shapes[row.name]
@@ -264,42 +269,40 @@ class TensorRTEngine(Engine):
         resolved = {row.name: tuple(int(d) for d in context.get_tensor_shape(row.name)) for row in self._rows}
         self._free_buffers()
         for buf in plan_buffers(self._rows, resolved):
-            host = cuda.pagelocked_empty(buf.shape, np.dtype(buf.dtype))
-            device = cuda.mem_alloc(max(buf.nbytes, 1))
-            if not context.set_tensor_address(buf.name, int(device)):
-                raise EngineError(f"TensorRT rejected the buffer for {buf.name!r}", "rebuild the engine")
+            host = gpu.pinned(buf.shape, np.dtype(buf.dtype))
+            device = gpu.alloc(buf.nbytes)
             self._buffers[buf.name] = (buf, host, device)
+            if not context.set_tensor_address(buf.name, device):
+                raise EngineError(f"TensorRT rejected the buffer for {buf.name!r}", "rebuild the engine")
 
     def _infer(self, feeds: dict[str, np.ndarray], outputs: list[str]) -> dict[str, np.ndarray]:
-        cuda = self._cuda
+        gpu = self._gpu
+        assert gpu is not None  # Engine.run checks the engine is open
         shapes = {name: tuple(int(d) for d in array.shape) for name, array in feeds.items()}
-        self._cuda_ctx.push()
-        try:
+        with gpu.current():
             if shapes != self._bound:
                 self._bind(shapes)
                 self._bound = shapes
             for name, array in feeds.items():
                 _, host, device = self._buffers[name]
                 host[...] = array
-                cuda.memcpy_htod_async(device, host, self._stream)
-            if not self._context.execute_async_v3(self._stream.handle):
+                gpu.to_device(device, host, self._stream)
+            if not self._context.execute_async_v3(gpu.stream_handle(self._stream)):
                 raise EngineError("TensorRT failed to run the frame", "see the TensorRT log; try --backend onnxruntime")
             for name in outputs:
                 _, host, device = self._buffers[name]
-                cuda.memcpy_dtoh_async(host, device, self._stream)
-            self._stream.synchronize()
+                gpu.to_host(host, device, self._stream)
+            gpu.synchronize(self._stream)
             # Copies: the page-locked buffers are reused by the next frame; callers may keep results.
             return {name: self._buffers[name][1].copy() for name in outputs}
-        finally:
-            cuda.Context.pop()
 
     # -- closing ----------------------------------------------------------------------------------
     def _free_buffers(self) -> None:
+        gpu = self._gpu
         for _, host, device in self._buffers.values():
-            device.free()
-            base = getattr(host, "base", None)
-            if base is not None and hasattr(base, "free"):
-                base.free()
+            if gpu is not None:
+                gpu.free(device)
+                gpu.free_pinned(host)
         self._buffers.clear()
         self._bound = None
 
@@ -309,20 +312,23 @@ class TensorRTEngine(Engine):
         self._context = self._engine = self._runtime = self._stream = None
 
     def _close(self) -> None:
-        if self._cuda_ctx is None:
+        gpu, self._gpu = self._gpu, None
+        if gpu is None:
             return
-        self._cuda_ctx.push()
         try:
-            self._release()
+            self._gpu = gpu
+            with gpu.current():
+                self._release()
         finally:
-            self._cuda.Context.pop()
-            self._cuda_ctx.detach()
-            self._cuda_ctx = None
+            self._gpu = None
+            gpu.close()
 
     @property
     def info(self) -> EngineInfo:
         device = self._device.label if self._device else "CUDA (not open)"
         version = str(getattr(self._trt, "__version__", "?"))
+        runtime = self._runtime_name
         return EngineInfo(backend=self.name, precision=self.precision, device=device,
-                          providers=(f"tensorrt {version}",), model_sha256=self.model_sha256,
-                          details={"engine": "built" if self._built else "cached", "profile": self._profile.text})
+                          providers=(f"tensorrt {version}", runtime), model_sha256=self.model_sha256,
+                          details={"engine": "built" if self._built else "cached", "profile": self._profile.text,
+                                   **self.choice_details()})

@@ -8,6 +8,7 @@ cache key, the host/device buffer plan from the engine's tensor table, and the o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import metadata
 
 import numpy as np
 
@@ -15,8 +16,10 @@ from engines.backends.gpu import CudaDevice
 from engines.cache import CacheKey
 from realtime.errors import EngineError
 
-INSTALL_FIX = "pip install 'headshot-studio[tensorrt]' (tensorrt>=10 and pycuda), or use --backend onnxruntime"
+INSTALL_FIX = ("pip install 'headshot-studio[tensorrt]' (tensorrt>=10 and cuda-python; or pycuda), "
+               "or use --backend onnxruntime")
 DEFAULT_WORKSPACE_MB = 1024
+TRT_LIBRARY = "tensorrt"  # the ``library`` of engine cache keys is "tensorrt <version>"
 # TensorRT DataType names -> numpy dtype names (trt.nptype does the same at run time).
 TRT_DTYPES = {"FLOAT": "float32", "HALF": "float16", "INT8": "int8", "INT32": "int32", "INT64": "int64",
               "UINT8": "uint8", "BOOL": "bool"}
@@ -105,10 +108,15 @@ def build_plan(precision: str, *, builder_flags: set[str], has_strongly_typed: b
 
 
 def engine_key(onnx_sha256: str, *, precision: str, device: CudaDevice, trt_version: str,
-               profile: ShapeProfile) -> CacheKey:
-    """Serialized engines are valid only for this ONNX, precision, GPU, TensorRT version and profile."""
+               profile: ShapeProfile, flags: tuple[str, ...] = (), strongly_typed: bool = False,
+               workspace: int = DEFAULT_WORKSPACE_MB << 20) -> CacheKey:
+    """Serialized engines are valid only for this ONNX, precision, GPU, TensorRT version and profile; the
+    builder flags, typing mode and workspace limit change what TensorRT builds, so they are keyed too."""
+    options = (f"flags {'+'.join(sorted(flags)) or 'none'}; {'strongly typed' if strongly_typed else 'weakly typed'}; "
+               f"workspace {workspace >> 20} MiB")
     return CacheKey(kind="engines", source_sha256=onnx_sha256, backend="tensorrt", precision=precision,
-                    device=device.label, library=f"tensorrt {trt_version}", profile=profile.text)
+                    device=device.label, library=f"{TRT_LIBRARY} {trt_version}", profile=profile.text,
+                    options=options)
 
 
 def timing_cache_name(device: CudaDevice, trt_version: str) -> str:
@@ -150,6 +158,16 @@ def trt_dtype_name(dtype_name: str) -> str:
         raise EngineError(f"TensorRT tensor type {dtype_name} has no numpy equivalent here",
                           "use a model with float32, float16, uint8 or int32 I/O")
     return TRT_DTYPES[key]
+
+
+def installed_tensorrt_version() -> str | None:
+    """The installed TensorRT's version from package metadata (no import: no GPU needed), or None."""
+    for dist in ("tensorrt", "tensorrt-cu12", "tensorrt-cu11", "tensorrt-cu13"):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 GPU_FIX = "run on a machine with an NVIDIA GPU and driver, or use --backend onnxruntime"

@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     clear = actions.add_parser("clear", help="remove cached models and engines (all, or by backend/precision)")
     clear.add_argument("--backend", default=None, help="only this backend's entries (e.g. tensorrt)")
     clear.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None)
+    clear.add_argument("--stale", action="store_true",
+                       help="only what can never be used here: damaged entries, and TensorRT engines and timing "
+                            "caches of another TensorRT version")
     clear.set_defaults(handler=run_clear)
 
 
@@ -77,6 +80,23 @@ def run_clear(args: argparse.Namespace) -> int:
     from engines.cache import ArtifactCache
 
     cache = ArtifactCache()
-    removed = cache.clear(backend=args.backend, precision=args.precision)
+    if args.stale:
+        from engines.backends.tensorrt_plan import installed_tensorrt_version
+
+        version = installed_tensorrt_version()
+        stale = cache.clear_stale({"tensorrt": version}, lambda key: _matches(key, args))
+        for entry in stale:
+            print(f"  removed {entry.path.name} ({_why_stale(entry, version)})")
+        removed = len(stale)
+    else:
+        removed = cache.clear(backend=args.backend, precision=args.precision)
     print(f"removed {removed} cached item{'s' if removed != 1 else ''} from {cache.root}")
     return 0
+
+
+def _why_stale(entry: object, version: str | None) -> str:
+    key = getattr(entry, "key", {})
+    if not key or not getattr(entry, "valid", True) and key.get("kind") != "timing":
+        return "damaged or incomplete"
+    here = f"TensorRT {version} installed" if version else "TensorRT not installed"
+    return f"built for another TensorRT; {here}"

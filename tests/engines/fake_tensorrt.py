@@ -1,31 +1,43 @@
-"""Stand-ins for ``tensorrt`` and ``pycuda.driver`` that run the ONNX with ONNX Runtime.
+"""Stand-ins for ``tensorrt``, ``pycuda.driver`` and cuda-python's ``cudart`` that run the ONNX with ONNX Runtime.
 
-They implement only the API subset the TensorRT backend uses, and check how it is used (profile bounds,
-every tensor address set, copy sizes, the CUDA context pushed), so the backend's Python is exercised end
-to end on a machine without a GPU. The real thing is covered by the ``gpu``-marked tests.
+They implement only the API subset the TensorRT backend uses, and are strict where TensorRT and CUDA are:
+the parser refuses what TensorRT 10's parser refuses (``trt_rules.lint``: uint8 intermediates, int32
+dequantization, operators and types, dynamic inputs); a builder with the FP16 flag runs the graph in
+fp16, so results differ from ONNX Runtime's fp32 as a GPU's do; the CUDA context is current per thread
+(a call on a thread that did not make it current fails); device and pinned host buffers must be freed,
+with a context current; profile bounds, tensor addresses and copy sizes are checked. The real thing is
+covered by the ``gpu``-marked tests.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import types
 from enum import Enum, IntEnum
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 
+from tests.engines.fake_cuda import _MEMORY, PINNED, _check_context, cudart, driver, reset_thread, stack
+from tests.engines.trt_rules import lint
+
+__all__ = ["PINNED", "cudart", "driver", "reset_thread", "stack"]
+
 __version__ = "10.99.0"
 _MAGIC = b"FAKEPLAN"
-_NP = {1: np.float32, 10: np.float16, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64}
+_NP = {1: np.float32, 10: np.float16, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 9: np.bool_}
+_ORT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(uint8)": np.uint8,
+              "tensor(int8)": np.int8, "tensor(int32)": np.int32, "tensor(int64)": np.int64, "tensor(bool)": np.bool_}
 
 
 class DataType(Enum):
     FLOAT = np.float32
     HALF = np.float16
     UINT8 = np.uint8
+    INT8 = np.int8
     INT32 = np.int32
+    INT64 = np.int64
+    BOOL = np.bool_
 
 
 def nptype(dtype: DataType) -> type:
@@ -76,12 +88,33 @@ class _Network:
         return _Tensor(self.model.graph.input[i])
 
 
+class _ParserError:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class OnnxParser:
+    """Parses only what TensorRT 10's parser accepts (the lint's rules); errors like the real one's."""
+
     def __init__(self, network: _Network, logger: Logger) -> None:
-        self.network, self.num_errors = network, 0
+        self.network, self._errors = network, []
+
+    @property
+    def num_errors(self) -> int:
+        return len(self._errors)
+
+    def get_error(self, i: int) -> _ParserError:
+        return self._errors[i]
 
     def parse(self, data: bytes) -> bool:
-        self.network.model = onnx.load_from_string(data)
+        model = onnx.load_from_string(data)
+        self._errors = [_ParserError(line) for line in lint(model)]
+        if self._errors:
+            return False
+        self.network.model = model
         return True
 
 
@@ -143,11 +176,18 @@ class Builder:
     def build_serialized_network(self, network: _Network, config: _Config) -> bytes:
         shapes = {k: v for p in config.profiles for k, v in p.shapes.items()}
         fp16 = any(i.data_type == onnx.TensorProto.FLOAT16 for i in network.model.graph.initializer)
+        if network.model is None:
+            raise RuntimeError("build_serialized_network on a network the parser did not fill")
         meta = {"flags": sorted(config.flags), "strongly_typed": bool(network.flags), "profile": shapes,
                 "fp16_weights": fp16}
         header = json.dumps(meta).encode()
         BUILDS.append(json.loads(header))
-        return _MAGIC + len(header).to_bytes(4, "little") + header + network.model.SerializeToString()
+        model = network.model
+        if "FP16" in config.flags and not fp16:  # TensorRT may run any layer in fp16: the whole graph here
+            from engines.precision import to_fp16
+
+            model = to_fp16(model)
+        return _MAGIC + len(header).to_bytes(4, "little") + header + model.SerializeToString()
 
 
 class _Engine:
@@ -171,9 +211,7 @@ class _Engine:
         return next(m for n, m, _ in self.io if n == name)
 
     def get_tensor_dtype(self, name: str) -> DataType:
-        kind = self._arg(name).type
-        return {"tensor(float)": DataType.FLOAT, "tensor(uint8)": DataType.UINT8,
-                "tensor(float16)": DataType.HALF}[kind]
+        return DataType(_ORT_TYPES[self._arg(name).type])
 
     def get_tensor_shape(self, name: str) -> tuple:
         return tuple(d if isinstance(d, int) else -1 for d in self._arg(name).shape)
@@ -234,84 +272,9 @@ class Runtime:
         _check_context()
 
     def deserialize_cuda_engine(self, data: bytes):
+        _check_context()
         if not data.startswith(_MAGIC):
             return None
         size = int.from_bytes(data[8:12], "little")
         meta = json.loads(data[12:12 + size])
         return _Engine(onnx.load_from_string(data[12 + size:]), meta)
-
-
-# -- pycuda.driver ----------------------------------------------------------------------------
-_MEMORY: dict[int, bytearray] = {}
-_ADDRESSES = itertools.count(0x1000, 0x1000)
-_STACK: list[object] = []
-FREED: list[int] = []
-
-
-def _check_context() -> None:
-    if not _STACK:
-        raise RuntimeError("no CUDA context is current")
-
-
-class _Allocation:
-    def __init__(self, size: int) -> None:
-        self.address = next(_ADDRESSES)
-        _MEMORY[self.address] = bytearray(size)
-
-    def __int__(self) -> int:
-        return self.address
-
-    def free(self) -> None:
-        _check_context()
-        FREED.append(self.address)
-        _MEMORY.pop(self.address)
-
-
-class _PrimaryContext:
-    detached = 0
-
-    def push(self) -> None:
-        _STACK.append(self)
-
-    def detach(self) -> None:
-        _PrimaryContext.detached += 1
-
-
-class _ContextClass:
-    @staticmethod
-    def pop() -> None:
-        _STACK.pop()
-
-
-class _Device:
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def retain_primary_context(self) -> _PrimaryContext:
-        return _PrimaryContext()
-
-
-class _Stream:
-    handle = 7
-
-    def synchronize(self) -> None:
-        _check_context()
-
-
-def _copy_in(device: _Allocation, host: np.ndarray, stream: _Stream) -> None:
-    _check_context()
-    if len(_MEMORY[int(device)]) != host.nbytes:
-        raise RuntimeError("htod size mismatch")
-    _MEMORY[int(device)][:] = host.tobytes()
-
-
-def _copy_out(host: np.ndarray, device: _Allocation, stream: _Stream) -> None:
-    _check_context()
-    host[...] = np.frombuffer(_MEMORY[int(device)], host.dtype).reshape(host.shape)
-
-
-driver = types.SimpleNamespace(
-    init=lambda: None, Device=_Device, Context=_ContextClass, Stream=_Stream,
-    pagelocked_empty=lambda shape, dtype: np.empty(shape, dtype),
-    mem_alloc=_Allocation, memcpy_htod_async=_copy_in, memcpy_dtoh_async=_copy_out,
-)

@@ -220,7 +220,34 @@ def test_auto_falls_back_to_onnxruntime_and_logs_why(segmentation_model, monkeyp
         engine = open_backend("auto", segmentation_model, threads=1, workspace_mb=64)  # TensorRT-only option dropped
     with engine:
         assert engine.name == "onnxruntime"
-    assert "auto backend: onnxruntime" in caplog.text and "no usable CUDA device: test" in caplog.text
+        assert engine.info.as_dict()["auto"] == "auto chose onnxruntime; not tensorrt: no usable CUDA device: test"
+    assert "auto chose onnxruntime; not tensorrt: no usable CUDA device: test" in caplog.text
+
+
+class _Crashing(FakeEngine):
+    """A backend whose open fails with what pycuda or TensorRT raise: not an EngineError."""
+
+    name = "crashing"
+    error: Exception = RuntimeError("cuMemAlloc failed: out of memory")
+
+    def _open(self):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [RuntimeError("cuMemAlloc failed: out of memory"), TypeError("bad handle"),
+                                   EngineError("TensorRT could not parse the ONNX: x", "use onnxruntime")])
+def test_auto_survives_any_failure_and_says_why_in_one_line(restore_registry, monkeypatch, caplog, error):
+    monkeypatch.setattr(registry_module, "tensorrt_unavailable", lambda: None)
+    monkeypatch.setattr(_Crashing, "error", error)
+    register_backend("tensorrt", _Crashing)
+    register_backend("onnxruntime", FakeEngine)
+    with caplog.at_level(logging.INFO, logger="engines.backends.registry"):
+        engine = open_backend("auto", b"")
+    with engine:
+        choice = engine.info.as_dict()["auto"]
+    assert choice.startswith("auto chose onnxruntime; not tensorrt: ") and "\n" not in choice
+    assert str(error).split(":")[0] in choice
+    assert any(r.levelno == logging.WARNING and r.message == choice for r in caplog.records)  # a usable one failed
 
 
 def test_auto_lists_every_failure_in_one_message(restore_registry, monkeypatch):
@@ -298,9 +325,10 @@ def test_probe_cuda_never_raises_on_a_broken_library():
 
 @pytest.mark.parametrize(("device", "specs", "expected"), [
     ("no NVIDIA driver", {"tensorrt", "pycuda"}, "no usable CUDA device: no NVIDIA driver"),
-    (CudaDevice(0, "G", (8, 6), 1), {"tensorrt"}, "pycuda not installed"),
-    (CudaDevice(0, "G", (8, 6), 1), set(), "tensorrt and pycuda not installed"),
+    (CudaDevice(0, "G", (8, 6), 1), {"tensorrt"}, "pycuda or cuda-python not installed"),
+    (CudaDevice(0, "G", (8, 6), 1), set(), "tensorrt and pycuda or cuda-python not installed"),
     (CudaDevice(0, "G", (8, 6), 1), {"tensorrt", "pycuda"}, None),
+    (CudaDevice(0, "G", (8, 6), 1), {"tensorrt", "cuda"}, None),  # cuda-python instead of pycuda
 ])
 def test_tensorrt_readiness(device, specs, expected):
     reason = tensorrt_unavailable(device, find_spec=lambda name: object() if name in specs else None)

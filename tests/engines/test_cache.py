@@ -131,3 +131,80 @@ def test_unwritable_cache_is_an_engine_error_with_the_fix(tmp_path):
     with pytest.raises(EngineError, match="cannot write the cache") as caught:
         ArtifactCache(blocker).store(BASE, b"x", ".plan")
     assert CACHE_ENV in caught.value.fix
+
+
+def test_options_change_the_key_but_empty_options_keep_old_keys():
+    assert "options" not in BASE.as_dict()  # keys written before the field existed still match
+    assert replace(BASE, options="flags FP16; workspace 1024 MiB").digest() != BASE.digest()
+
+
+def test_unwritable_cache_costs_time_not_the_run(tmp_path, caplog):
+    """Issue 14 item 8: the payload built in memory is used; the warning names the folder and the fix."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = ArtifactCache(blocker)
+    with caplog.at_level(logging.WARNING, logger="engines.cache"):
+        payload, built = cache.get_or_build(BASE, lambda: b"engine", ".plan")
+    assert (payload, built) == (b"engine", True)
+    assert "cannot write the cache" in caplog.text and CACHE_ENV in caplog.text and "onnxruntime" not in caplog.text
+
+
+def test_the_studio_engine_opens_with_an_unwritable_cache(tmp_path, monkeypatch, astronaut_bgr):
+    from engines.studio import open_studio_engine
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(CACHE_ENV, str(blocker))
+    with open_studio_engine("auto", threads=1) as engine:
+        out = engine.run(astronaut_bgr)
+    assert engine.info.backend == "onnxruntime" and out.image.shape == astronaut_bgr.shape
+
+
+WRONG_SHAPES = ["[1, 2, 3]", '"text"', '{"key": "engines"}', '{"key": {"kind": 5}}',
+                '{"key": {"kind": "engines", "nope": "x"}}', '{"format": 1, "key": {}, "size": "big"}',
+                json.dumps({"format": 1, "key": BASE.as_dict(), "size": 1, "created": "yesterday"}), "\xff\xfe"]
+
+
+@pytest.mark.parametrize("sidecar", WRONG_SHAPES)
+def test_sidecar_of_the_wrong_shape_is_listed_invalid_and_cleared(tmp_path, sidecar, capsys, monkeypatch):
+    """Issue 14 item 9: valid JSON of the wrong shape is an invalid entry, not a traceback."""
+    from realtime.cli import main
+    from realtime.doctor import check_cache
+
+    cache = ArtifactCache(tmp_path)
+    cache.store(BASE, b"x" * 10, ".plan")
+    path = cache.path_for(BASE, ".plan")
+    path.with_name(path.name + ".json").write_text(sidecar, encoding="latin-1")
+    (entry,) = cache.entries()
+    assert not entry.valid and entry.key == {}
+    assert cache.load(BASE, ".plan") is None  # and it is removed on load, rebuilt by the caller
+    cache.store(BASE, b"x" * 10, ".plan")
+    path.with_name(path.name + ".json").write_text(sidecar, encoding="latin-1")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    (finding,) = check_cache()
+    assert not finding.ok and "1 damaged" in finding.detail and "engines clear --stale" in finding.fix
+    assert main(["engines", "list"]) == 0
+    assert "INVALID" in capsys.readouterr().out
+    assert main(["engines", "clear", "--stale"]) == 0
+    assert "removed 1 cached item" in capsys.readouterr().out and not path.exists()
+    assert check_cache()[0].ok
+
+
+def test_clear_stale_keeps_this_tensorrt_and_everything_else(tmp_path):
+    cache = ArtifactCache(tmp_path)
+    current = replace(BASE, library="tensorrt 10.3.0")
+    old = replace(BASE, library="tensorrt 10.1.0")
+    model = CacheKey(kind="models", source_sha256=SHA, backend="onnxruntime", library="tf2onnx 1.16")
+    for key in (current, old, model):
+        cache.store(key, b"x" * 10, ".plan")
+    (tmp_path / "tensorrt").mkdir()
+    (tmp_path / "tensorrt" / "timing-GPU-trt10.3.0.cache").write_bytes(b"t")
+    (tmp_path / "tensorrt" / "timing-GPU-trt10.1.0.cache").write_bytes(b"t")
+    assert [e.key["library"] for e in cache.stale({"tensorrt": "10.3.0"})] == ["tensorrt 10.1.0"]
+    removed = cache.clear_stale({"tensorrt": "10.3.0"})
+    assert sorted(e.path.name for e in removed) == sorted([cache.path_for(old, ".plan").name,
+                                                          "timing-GPU-trt10.1.0.cache"])
+    left = {e.key["library"] for e in cache.entries()}
+    assert left == {"tensorrt 10.3.0", "tf2onnx 1.16"}
+    assert (tmp_path / "tensorrt" / "timing-GPU-trt10.3.0.cache").exists()
+    assert len(cache.clear_stale({"tensorrt": None})) == 2  # no TensorRT here: its plans and timings are stale

@@ -85,10 +85,17 @@ def test_profile_must_be_ordered():
         ShapeProfile(min=(1, 720, 1280, 3), opt=(1, 360, 640, 3))
 
 
-def test_engine_key_covers_gpu_version_precision_and_profile():
-    key = engine_key("a" * 64, precision="fp16", device=H100, trt_version="10.3.0", profile=DEFAULT_PROFILE)
-    assert (key.backend, key.precision, key.device, key.library, key.profile) == (
-        "tensorrt", "fp16", "NVIDIA H100 80GB HBM3 (sm_90)", "tensorrt 10.3.0", DEFAULT_PROFILE.text)
+def test_engine_key_covers_gpu_version_precision_profile_flags_and_workspace():
+    key = engine_key("a" * 64, precision="fp16", device=H100, trt_version="10.3.0", profile=DEFAULT_PROFILE,
+                     flags=("FP16",))
+    assert (key.backend, key.precision, key.device, key.library, key.profile, key.options) == (
+        "tensorrt", "fp16", "NVIDIA H100 80GB HBM3 (sm_90)", "tensorrt 10.3.0", DEFAULT_PROFILE.text,
+        "flags FP16; weakly typed; workspace 1024 MiB")
+    for change in ({"flags": ("FP16", "INT8")}, {"strongly_typed": True}, {"workspace": 512 << 20}):
+        options = {"flags": ("FP16",), **change}
+        other = engine_key("a" * 64, precision="fp16", device=H100, trt_version="10.3.0", profile=DEFAULT_PROFILE,
+                           **options)
+        assert other.digest() != key.digest(), change
     other_gpu = engine_key("a" * 64, precision="fp16", device=CudaDevice(0, "NVIDIA H100 80GB HBM3", (8, 0), 1),
                            trt_version="10.3.0", profile=DEFAULT_PROFILE)
     assert other_gpu.digest() != key.digest()
@@ -138,7 +145,7 @@ def test_tensorrt_fp16_matches_onnxruntime(segmentation_model, astronaut_bgr, tm
     from engines.cache import ArtifactCache
     from engines.graph import build_studio_graph
 
-    ort_model = build_studio_graph(segmentation_model, variant="general", target="onnxruntime")
+    ort_model = build_studio_graph(segmentation_model, variant="general", target="onnxruntime")  # CPU reference
     trt_model = build_studio_graph(segmentation_model, variant="general", target="tensorrt")
     frames = [astronaut_bgr, np.ascontiguousarray(astronaut_bgr[:, ::-1]), astronaut_bgr[::2, ::2].copy()]
     with open_backend("onnxruntime", ort_model) as ref_engine, \
@@ -173,49 +180,184 @@ def test_engine_cache_round_trip(segmentation_model, astronaut_bgr, tmp_path):
         assert third.info.details["engine"] == "built"
 
 
-# -- the backend's own code on stand-in tensorrt/pycuda modules (no GPU) -----------------------
-@pytest.fixture
-def fake_trt(monkeypatch):
+@pytest.mark.gpu
+@gpu
+def test_tensorrt_studio_graph_on_a_worker_thread(trt_studio_model, astronaut_bgr, tmp_path):
+    """The real CUDA context handling: opened here, run on a worker thread as the live loop does."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engines.cache import ArtifactCache
+
+    with open_backend("tensorrt", trt_studio_model, precision="fp32", cache=ArtifactCache(tmp_path)) as engine, \
+            ThreadPoolExecutor(1) as worker:
+        out = worker.submit(engine.run, astronaut_bgr).result()
+    assert out.image.shape == astronaut_bgr.shape and 0.0 <= out.alpha.min() <= out.alpha.max() <= 1.0
+
+
+# -- the backend's own code on stand-in tensorrt/pycuda/cuda-python modules (no GPU) -----------------
+def _install_fakes(monkeypatch, runtime: str):
     import sys
     import types
 
     from engines.backends import tensorrt as trt_backend
-    from tests.engines import fake_tensorrt
+    from tests.engines import fake_cuda, fake_tensorrt
 
-    pycuda = types.ModuleType("pycuda")
-    pycuda.driver = fake_tensorrt.driver
     monkeypatch.setitem(sys.modules, "tensorrt", fake_tensorrt)
-    monkeypatch.setitem(sys.modules, "pycuda", pycuda)
-    monkeypatch.setitem(sys.modules, "pycuda.driver", fake_tensorrt.driver)
+    if runtime == "pycuda":
+        pycuda = types.ModuleType("pycuda")
+        pycuda.driver = fake_cuda.driver
+        monkeypatch.setitem(sys.modules, "pycuda", pycuda)
+        monkeypatch.setitem(sys.modules, "pycuda.driver", fake_cuda.driver)
+    else:  # cuda-python only: pycuda does not import
+        monkeypatch.setitem(sys.modules, "pycuda", None)
+        monkeypatch.setitem(sys.modules, "pycuda.driver", None)
+        cuda, bindings = types.ModuleType("cuda"), types.ModuleType("cuda.bindings")
+        cuda.bindings, bindings.runtime = bindings, fake_cuda.cudart
+        monkeypatch.setitem(sys.modules, "cuda", cuda)
+        monkeypatch.setitem(sys.modules, "cuda.bindings", bindings)
+        monkeypatch.setitem(sys.modules, "cuda.bindings.runtime", fake_cuda.cudart)
     monkeypatch.setattr(trt_backend, "cuda_device", lambda index=0: H100)
     monkeypatch.setattr(trt_backend, "tensorrt_unavailable", lambda device=None: None)
     fake_tensorrt.BUILDS.clear()
+    fake_cuda.reset_thread()
     return fake_tensorrt
 
 
-def test_backend_flow_on_stand_in_tensorrt(fake_trt, studio_model, astronaut_bgr, tmp_path):
+@pytest.fixture(params=["pycuda", "cuda-python"])
+def fake_trt(request, monkeypatch):
+    return _install_fakes(monkeypatch, request.param)
+
+
+@pytest.fixture
+def fake_trt_pycuda(monkeypatch):
+    return _install_fakes(monkeypatch, "pycuda")
+
+
+def _close_enough(ref, out):
+    """fp16 (the stand-in runs the graph in fp16 under BuilderFlag.FP16) against ONNX Runtime fp32."""
+    image_diff = np.abs(ref.image.astype(np.int16) - out.image.astype(np.int16))
+    assert np.mean(image_diff <= 2) >= 0.99 and np.mean(np.abs(ref.alpha - out.alpha) <= 2 / 255) >= 0.99
+
+
+def test_backend_flow_on_stand_in_tensorrt(fake_trt, studio_model, trt_studio_model, astronaut_bgr, tmp_path):
     from engines.backends.tensorrt import TensorRTEngine
     from engines.cache import ArtifactCache
+    from tests.engines import fake_cuda
 
     cache = ArtifactCache(tmp_path)
     small = astronaut_bgr[::2, ::2].copy()
-    with open_backend("onnxruntime", studio_model) as ref_engine:
+    with open_backend("onnxruntime", studio_model) as ref_engine:  # the CPU graph, fp32
         ref_big, ref_small = ref_engine.run(astronaut_bgr), ref_engine.run(small)
-    with TensorRTEngine(studio_model, precision="fp16", cache=cache) as engine:
+    with TensorRTEngine(trt_studio_model, precision="fp16", cache=cache) as engine:
         assert engine.info.details["engine"] == "built" and engine.info.device == H100.label
         big, again = engine.run(astronaut_bgr), engine.run(small)  # a new size re-binds the buffers
-        assert not fake_trt._STACK  # every push was popped
+        assert not fake_cuda.stack()  # every push was popped
+        assert fake_cuda.PINNED  # pinned buffers live while the engine is open
     assert fake_trt.BUILDS == [{"flags": ["FP16"], "strongly_typed": False, "fp16_weights": False,
                                 "profile": {"frame": [list(s) for s in (DEFAULT_PROFILE.min, DEFAULT_PROFILE.opt,
                                                                        DEFAULT_PROFILE.max)]}}]
-    assert np.array_equal(big.image, ref_big.image) and np.array_equal(again.alpha, ref_small.alpha)
-    assert not fake_trt._MEMORY  # device buffers freed on close
+    assert not np.array_equal(big.alpha, ref_big.alpha)  # fp16 really ran: not ONNX Runtime's fp32 again
+    _close_enough(ref_big, big)
+    _close_enough(ref_small, again)
+    assert not fake_cuda._MEMORY and not fake_cuda.PINNED  # device and pinned host buffers freed on close
     assert list((tmp_path / "tensorrt").glob("timing-*.cache"))
-    with TensorRTEngine(studio_model, precision="fp16", cache=cache) as engine:
+    with TensorRTEngine(trt_studio_model, precision="fp16", cache=cache) as engine:
         assert engine.info.details["engine"] == "cached"
         with pytest.raises(EngineError, match="outside the TensorRT engine's size range"):
             engine.run(np.zeros((2160, 3840, 3), np.uint8))
     assert len(fake_trt.BUILDS) == 1
+
+
+def test_engine_runs_on_the_loops_worker_thread(fake_trt, trt_studio_model, astronaut_bgr, tmp_path):
+    """Opened on the main thread, run on a worker (as the live loop does), closed on the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engines.backends.tensorrt import TensorRTEngine
+    from engines.cache import ArtifactCache
+    from tests.engines import fake_cuda
+
+    frame = astronaut_bgr[::2, ::2].copy()
+    with TensorRTEngine(trt_studio_model, precision="fp32", cache=ArtifactCache(tmp_path)) as engine, \
+            ThreadPoolExecutor(1, thread_name_prefix="engine") as worker:
+        outs = [worker.submit(engine.run, frame).result() for _ in range(2)]
+        assert worker.submit(fake_cuda.stack).result() == []  # the worker's stack is empty between frames
+        assert not fake_cuda.stack()
+    assert outs[0].image.shape == frame.shape and np.array_equal(outs[0].alpha.shape, frame.shape[:2])
+    assert not fake_cuda._MEMORY and not fake_cuda.PINNED
+
+
+def test_context_is_per_thread(fake_trt_pycuda):
+    """The stand-in's context is per thread, as CUDA's: a push on one thread is not current on another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.engines import fake_cuda
+
+    ctx = fake_cuda.driver.Device(0).retain_primary_context()
+    ctx.push()
+    try:
+        with ThreadPoolExecutor(1) as worker, pytest.raises(RuntimeError, match="no CUDA context is current"):
+            worker.submit(fake_cuda.driver.mem_alloc, 16).result()
+    finally:
+        fake_cuda.driver.Context.pop()
+
+
+@pytest.mark.parametrize("graph", ["onnxruntime target", "int32 biases"])
+def test_stand_in_parser_refuses_what_tensorrt_refuses(fake_trt_pycuda, graph, studio_model,
+                                                       int32_bias_qdq_segmentation, tmp_path):
+    """Issue 20 items 1-2: the uint8 transposes and int32 bias dequantization never reach a build."""
+    from engines.backends.tensorrt import TensorRTEngine
+    from engines.cache import ArtifactCache
+    from engines.graph import build_studio_graph
+
+    if graph == "onnxruntime target":
+        model, precision, words = studio_model, "fp16", "UINT8 intermediate"
+    else:
+        model = build_studio_graph(int32_bias_qdq_segmentation, variant="general", target="tensorrt")
+        precision, words = "int8", "INT32"
+    with pytest.raises(EngineError, match="TensorRT could not parse the ONNX") as caught:
+        TensorRTEngine(model, precision=precision, cache=ArtifactCache(tmp_path)).open()
+    assert words in caught.value.problem
+    assert fake_trt_pycuda.BUILDS == []
+
+
+def test_int8_tensorrt_graph_builds_on_the_stand_in(fake_trt_pycuda, trt_qdq_segmentation, astronaut_bgr, tmp_path):
+    from engines.backends.tensorrt import TensorRTEngine
+    from engines.cache import ArtifactCache
+    from engines.graph import build_studio_graph
+
+    model = build_studio_graph(trt_qdq_segmentation, variant="general", target="tensorrt")
+    with TensorRTEngine(model, precision="int8", cache=ArtifactCache(tmp_path)) as engine:
+        out = engine.run(astronaut_bgr)
+    assert fake_trt_pycuda.BUILDS[-1]["flags"] == ["FP16", "INT8"]
+    assert out.alpha.shape == astronaut_bgr.shape[:2]
+
+
+def test_a_failing_cached_engine_removes_only_itself(fake_trt_pycuda, trt_studio_model, segmentation_model,
+                                                     astronaut_bgr, tmp_path):
+    from engines.backends.tensorrt import TensorRTEngine
+    from engines.cache import ArtifactCache
+
+    cache = ArtifactCache(tmp_path)
+    for model, precision in ((trt_studio_model, "fp16"), (segmentation_model, "fp16"), (segmentation_model, "fp32")):
+        TensorRTEngine(model, precision=precision, cache=cache).open().close()
+    plans = {e.path: e for e in cache.entries() if e.key["kind"] == "engines"}
+    assert len(plans) == 3
+    target = next(p for p, e in plans.items() if e.key["precision"] == "fp16"
+                  and e.key["source_sha256"] == TensorRTEngine(trt_studio_model).model_sha256)
+    payload = b"NOTAPLAN" + target.read_bytes()[8:]  # valid sidecar and size, but TensorRT cannot load it
+    target.write_bytes(payload)
+    meta = target.with_name(target.name + ".json")
+    import hashlib
+    import json
+
+    data = json.loads(meta.read_text())
+    data["sha256"] = hashlib.sha256(payload).hexdigest()
+    meta.write_text(json.dumps(data))
+    with TensorRTEngine(trt_studio_model, precision="fp16", cache=cache) as engine:
+        assert engine.info.details["engine"] == "built"
+    others = [p for p in plans if p != target]
+    assert all(p.exists() for p in others) and target.exists()
+    assert len(fake_trt_pycuda.BUILDS) == 4
 
 
 def test_strongly_typed_build_uses_the_fp16_onnx(fake_trt, monkeypatch, segmentation_model, astronaut_bgr, tmp_path):
