@@ -53,7 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet
             raise
         module.register(sub)
+    _verbose_everywhere(sub)
     return parser
+
+
+def _verbose_everywhere(sub: argparse._SubParsersAction) -> None:
+    """``-v`` after the command too (``headshot capture -v``), in every subcommand and sub-subcommand."""
+    for parser in set(sub.choices.values()):
+        if "-v" not in parser._option_string_actions:
+            parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                help="log what happens, library lines included (to stderr)")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _verbose_everywhere(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,8 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    from realtime.console import quiet_libraries
+
     try:
-        return int(handler(args) or 0)
+        with quiet_libraries(args.verbose):  # TFLite, absl, EGL, libpng, FFmpeg lines only with -v
+            return int(handler(args) or 0)
     except HeadshotError as exc:
         print(f"headshot: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code

@@ -30,8 +30,6 @@ LIVE_SLACK_S = 2.0  # a stalled camera still ends the run this long after --max-
 WRITE_RETRIES = 3  # a capture the disk refused is tried again this many times (no terminal to ask)...
 WRITE_RETRY_S = 2.0  # ...this far apart
 _CAMERA = re.compile(r"^(?:camera:)?\d+$|^/dev/video\d+$")
-KEY_CHECKS = ("head_size", "eye_line", "headroom", "yaw", "pitch", "roll", "eyes_open", "expression",
-              "exposure", "evenness", "sharpness")
 
 EPILOG = """exit codes:
   0   captured (folder with original, processed, crops and report.json)
@@ -41,6 +39,8 @@ EPILOG = """exit codes:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from realtime.commands.preview import add_camera_args
+
     parser = subparsers.add_parser(
         "capture",
         help="take the best frame automatically once framing and light are right",
@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--source", default="0",
                         help="demo, a camera (0, camera:1, /dev/video2), a video file, or images (default: 0)")
+    add_camera_args(parser)
     parser.add_argument("--profile", default="professional", metavar="NAME|PATH",
                         help="professional, id, actor, or a profile .toml file (default: professional)")
     parser.add_argument("--out", default="headshots", help="folder for capture folders (default: ./headshots)")
@@ -73,28 +74,10 @@ def is_camera(spec: str) -> bool:
     return bool(_CAMERA.match(str(spec).strip()))
 
 
-class InstructionPrinter:
-    """Sink for live sources: prints each new instruction on stderr, so a person at a camera knows
-    what to change while no window is open."""
-
-    name = "instructions"
-
-    def __init__(self) -> None:
-        self._said: str | None = None
-
-    def send(self, frame: Any) -> None:
-        said = frame.assessment.instruction if frame.assessment is not None else None
-        if said != self._said:
-            self._said = said
-            if said:
-                print(f"headshot capture: {said}", file=sys.stderr, flush=True)
-
-    def idle(self, source_state: str) -> None:
-        pass
-
-
 def run(args: argparse.Namespace) -> int:
     from realtime.capture.stage import CaptureStage
+    from realtime.commands.preview import camera_options
+    from realtime.console import ConsoleCoach
     from realtime.loop import Loop
     from realtime.pipeline import PipelineOptions, open_pipeline
     from realtime.sources import open_source
@@ -107,11 +90,13 @@ def run(args: argparse.Namespace) -> int:
                               **({"precision": args.precision} if args.precision else {}))
     stop = threading.Event()
     with ExitStack() as stack:
-        source = stack.enter_context(open_source(args.source, live=live))
+        source = stack.enter_context(open_source(args.source, live=live, **camera_options(args)))
         pipeline = open_pipeline(options, stack)
         stage = CaptureStage(pipeline.profile, out_dir=Path(args.out), fps=source.fps, auto=True, once=True,
                              max_seconds=args.max_seconds, stop=stop, source_info=source.describe())
-        sinks = [InstructionPrinter()] if live and not args.json else []
+        # The coach on the terminal: one live line on a tty, a line per new instruction otherwise (live only).
+        show = not args.json and (live or sys.stderr.isatty())
+        sinks = [stack.enter_context(ConsoleCoach(prefix="headshot capture"))] if show else []
         loop = Loop(source, [*pipeline.stages, stage], sinks, stop=stop)
         wall_limit = args.max_seconds + LIVE_SLACK_S if live and args.max_seconds else None
         loop.run(max_seconds=wall_limit)
@@ -184,18 +169,12 @@ def _print_capture(report: dict[str, Any], folder: Path, as_json: bool) -> None:
     if as_json:
         print(json.dumps(brief, indent=2))
         return
+    from realtime.sinks.groups import summary_words
+
     print(f"Captured: {folder}")
-    print(f"  frame {report['frame_index']} at {report['time_s']:.2f} s ({report['trigger']}), "
-          f"score {report['score']:.2f}")
-    checks = report.get("checks", {})
-    shown = []
-    for name in KEY_CHECKS:
-        check = checks.get(name)
-        if check is None or check["value"] is None:
-            continue
-        shown.append(f"{name} {check['value']:.3g} {'ok' if check['pass'] else 'FAIL'}")
-    if shown:
-        print("  " + ", ".join(shown))
+    print(f"  {summary_words(report.get('checks', {}))}.")
+    print(f"  {report['trigger']} capture at {report['time_s']:.1f} s, best of its moment "
+          f"(score {report['score']:.2f} of 1); every measurement is in report.json")
     print("  files: " + " ".join(report["files"].values()))
     if brief["upscaled"]:
         print(f"  upscaled to the minimum size: {', '.join(brief['upscaled'])} "

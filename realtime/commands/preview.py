@@ -16,19 +16,37 @@ from typing import Any
 from realtime.errors import ConfigError
 
 
+def backend_choices() -> tuple[str, ...]:
+    """``auto`` and the engine backends the registry knows (its test-only ``fake`` left out)."""
+    from engines.backends.registry import backend_names
+
+    return ("auto", *(name for name in backend_names() if name != "fake"))
+
+
+def add_camera_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--camera-size", default=None, metavar="WxH",
+                        help="the webcam mode to ask for, e.g. 1920x1080 (default: the camera's largest 16:9 "
+                             "mode that runs at 25 fps or more; 'headshot doctor' lists the modes)")
+    parser.add_argument("--camera-fps", type=float, default=None, metavar="FPS",
+                        help="the webcam frame rate to ask for (default: the chosen mode's, at least 25)")
+
+
 def add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", default="0",
                         help="demo, a camera (0, camera:1, /dev/video2), a video file, or images (default: 0)")
-    parser.add_argument("--profile", default="professional",
+    add_camera_args(parser)
+    parser.add_argument("--profile", default="professional", metavar="NAME|PATH",
                         help="professional, id, actor, or a profile TOML file (default: professional)")
-    parser.add_argument("--backend", default="auto", help="engine backend: auto, onnxruntime, tensorrt")
-    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"))
+    parser.add_argument("--backend", default="auto", choices=backend_choices(),
+                        help="engine backend (default: auto, TensorRT when a usable GPU is there, else ONNX Runtime)")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"),
+                        help="model precision (default: fp32; int8 needs 'headshot calibrate int8' first)")
     parser.add_argument("--background", choices=("keep", "blur", "studio"), default=None,
                         help="background mode (default: the profile's)")
     parser.add_argument("--relight", dest="relight", action="store_true", default=None, help="relight on")
     parser.add_argument("--no-relight", dest="relight", action="store_false", help="relight off")
     parser.add_argument("--no-engine", action="store_true",
-                        help="skip segmentation and relighting (coach the raw camera frame)")
+                        help="skip segmentation and relighting: the raw camera frame is shown and sent")
     parser.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
 
 
@@ -92,22 +110,43 @@ def open_live(args: argparse.Namespace, stack: ExitStack, *, mirrored: bool, out
     from realtime.sources import open_source
 
     window = stack.enter_context(Window(fullscreen=fullscreen))
-    source = stack.enter_context(open_source(args.source, live=True))
+    source = stack.enter_context(open_source(args.source, live=True, **camera_options(args)))
     pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
     capture = CaptureStage(pipeline.profile, out_dir=out_dir, fps=source.fps, auto=auto, once=once,
                            source_info=source.describe())
     return window, source, pipeline, capture
 
 
+def camera_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``open_source`` keywords from ``--camera-size`` and ``--camera-fps`` (only those given)."""
+    from realtime.sources.camera import parse_camera_size
+
+    options: dict[str, Any] = {}
+    size = parse_camera_size(getattr(args, "camera_size", None))
+    if size is not None:
+        options["size"] = size
+    fps = getattr(args, "camera_fps", None)
+    if fps is not None:
+        if not 1.0 <= fps <= 240.0:  # also refuses nan
+            raise ConfigError(f"expected --camera-fps between 1 and 240, got {fps}", "pass e.g. --camera-fps 30")
+        options["fps"] = fps
+    return options
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("preview", help="live window: mirror, guides, checklist, instructions, capture",
                             description="Open a live window with the processed frame, the profile's crop "
-                                        "guide, the checklist and one instruction. Keys: space capture, "
-                                        "b background, r relight, m mirror, p profile, h help, q quit.")
+                                        "guide, the checklist and one instruction, and take the photo by "
+                                        "itself when every check is right (a countdown, then a flash). Keys: "
+                                        "space photo now, 1-6 checklist details, b background, r relight, "
+                                        "m mirror, p profile, d speed, h help, q quit.")
     add_pipeline_args(parser)
     parser.add_argument("--no-mirror", action="store_true", help="show the frame unmirrored")
     parser.add_argument("--out", default="headshots", help="where captures go (default: ./headshots)")
-    parser.add_argument("--auto", action="store_true", help="also capture once automatically when ready")
+    parser.add_argument("--auto", dest="auto", action="store_true", default=True,
+                        help="take the photo by itself once when everything is right (the default)")
+    parser.add_argument("--no-auto", dest="auto", action="store_false",
+                        help="only take photos on space")
     add_vcam_args(parser)
     parser.set_defaults(handler=run)
 
@@ -126,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
         controls = PreviewControls(pipeline, profiles=profile_names(args.profile), mirrored=mirrored,
                                    on_profile=lambda profile: setattr(capture, "profile", profile))
         preview = PreviewSink(window, stop=stop, controls=controls, trigger_capture=capture.trigger,
-                              last_capture=capture.last_capture, report=report)
+                              last_capture=capture.last_capture, report=report,
+                              auto_armed=lambda: bool(capture.auto and not capture.done))
         sinks: list[Any] = [preview]
         if args.vcam:
             sinks.append(open_vcam(args, stack, fps=source.fps, required=False))

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from realtime.commands.preview import (
     add_pipeline_args,
     add_vcam_args,
+    camera_options,
     check_seconds,
     open_vcam,
     pipeline_options,
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from realtime.console import ConsoleCoach
     from realtime.loop import Loop
     from realtime.pipeline import open_pipeline
     from realtime.sinks.autoframe import AutoFramer
@@ -60,14 +62,15 @@ def run(args: argparse.Namespace) -> int:
     report = say("vcam")
     stop = threading.Event()
     with ExitStack() as stack:
-        source = stack.enter_context(open_source(args.source, live=True))
+        source = stack.enter_context(open_source(args.source, live=True, **camera_options(args)))
         pipeline = open_pipeline(pipeline_options(args, mirrored=False), stack)
         fps = args.fps or source.fps
         aspect = size[0] / size[1] if size else CALL_ASPECT
         framer = AutoFramer(aspect) if args.auto_frame else None
         vcam = open_vcam(args, stack, fps=fps, size=size, framer=framer)
         report(f"sending at {fps:.0f} fps{' with auto-framing' if framer else ''} (Ctrl-C to stop)")
-        loop = Loop(source, pipeline.stages, [vcam], stop=stop)
+        coach = stack.enter_context(ConsoleCoach(prefix="headshot vcam"))  # live line on a terminal
+        loop = Loop(source, pipeline.stages, [vcam, coach], stop=stop)
         stats = loop.run(max_seconds=args.seconds)
         report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps processed, {vcam.stats.sent} sent"
                f" to {vcam.device_name or 'no device'} at {vcam.size}, {vcam.stats.repeated} repeats)"

@@ -4,6 +4,11 @@ The frame is scaled once to a fixed canvas (1280x720 by default) so drawing cost
 camera's resolution, mirrored when the preview is a mirror, and every guide is mapped through the same
 :class:`CanvasTransform` so the crop rectangle and eye line land on the mirrored person. Nothing here
 touches ``frame.image`` or ``frame.processed``: the virtual camera and the capture use those untouched.
+
+Two layouts. With the checklist (the preview) the picture sits top-left and the side panel
+(:mod:`realtime.sinks.panel`) and the instruction band are drawn beside and under it, like a camera
+app's controls, so nothing covers the face or the shoulders. Without it (the booth) the picture fills
+the canvas and the band lies over its bottom. One font (Hershey Simplex) everywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import cv2
 import numpy as np
 
 from realtime.coach.assessment import Assessment
+from realtime.sinks.groups import check_words, ready_progress
+from realtime.sinks.panel import draw_panel
 
 CANVAS_SIZE = (1280, 720)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -32,13 +39,15 @@ BAND = (25, 25, 25)
 STATUS_COLOURS = {"pass": PASS, "close": CLOSE, "fail": FAIL}
 
 BAND_HEIGHT = 110  # the instruction band at the bottom
-PANEL_WIDTH = 290  # the checklist on the right
+PANEL_WIDTH = 300  # the checklist on the right, beside the picture
 HELP_LINES = (
-    ("space", "take a photo"),
+    ("space", "take a photo now"),
+    ("1 - 6", "open / close a checklist group"),
     ("b", "background: keep / blur / studio"),
     ("r", "relight on / off"),
     ("m", "mirror on / off"),
     ("p", "next profile"),
+    ("d", "details: speed and settings"),
     ("h", "show / hide this help"),
     ("q, Esc", "quit"),
 )
@@ -80,21 +89,26 @@ class OverlayView:
     message: str | None = None  # a short toast at the top ("Background: blur")
     idle_message: str | None = None  # "Camera lost, reconnecting" over the last frame
     no_face_text: str = "No face yet: step into the frame"
+    debug: bool = False  # fps, latency and the state words in a corner (the d key)
+    detail: str | None = None  # the checklist group shown open ("Light")
+    auto: bool | None = None  # auto capture armed (True), off (False), not shown (None)
+    profile: str | None = None  # the profile's name, the panel's title
 
 
-def fit_frame(image: np.ndarray, size: tuple[int, int] = CANVAS_SIZE, *,
-              mirrored: bool = False) -> tuple[np.ndarray, CanvasTransform]:
+def fit_frame(image: np.ndarray, size: tuple[int, int] = CANVAS_SIZE, *, mirrored: bool = False,
+              area: tuple[int, int, int, int] | None = None) -> tuple[np.ndarray, CanvasTransform]:
     """Scale ``image`` to fit a canvas of ``size`` (letterboxed, black bars), mirrored if asked.
 
+    ``area`` (x, y, w, h) puts the picture in that part of the canvas only (default: all of it).
     Returns a new canvas and the transform from frame pixels to canvas pixels.
     """
-    width, height = size
+    ax, ay, width, height = area if area is not None else (0, 0, *size)
     h, w = image.shape[:2]
     scale = min(width / w, height / h)
     new_w, new_h = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
-    ox, oy = (width - new_w) // 2, (height - new_h) // 2
-    canvas = np.empty((height, width, 3), np.uint8)
-    if (new_w, new_h) != (width, height):  # letterbox bars; a frame that fills the canvas needs none
+    ox, oy = ax + (width - new_w) // 2, ay + (height - new_h) // 2
+    canvas = np.empty((size[1], size[0], 3), np.uint8)
+    if (new_w, new_h) != size:  # letterbox bars; a frame that fills the canvas needs none
         canvas[:] = 0
     window = canvas[oy:oy + new_h, ox:ox + new_w]
     # Each step writes straight into the canvas: the frame is copied once, not three times.
@@ -143,16 +157,13 @@ def centred_text(image: np.ndarray, text: str, centre: tuple[int, int], scale: f
     put_text(image, text, (centre[0] - tw // 2, centre[1] + th // 2), scale, colour, thickness)
 
 
-# Where the check's name alone would mislead on the checklist: face_found also fails on a face found but
-# too far away for a sharp crop (inter-eye pixels), so "Face found" would show red over a visible face.
-CHECK_LABELS = {"face_found": "Face found, close enough"}
-
-
 def check_label(name: str) -> str:
-    return CHECK_LABELS.get(name, name.replace("_", " ").capitalize())
+    """A check in plain words ("Light even on both sides"), as the checklist's detail shows it."""
+    return check_words(name)
 
 
-def draw_guide(canvas: np.ndarray, transform: CanvasTransform, assessment: Assessment) -> None:
+def draw_guide(canvas: np.ndarray, transform: CanvasTransform, assessment: Assessment,
+               limit: int | None = None) -> None:
     """The profile's crop rectangle with corner ticks, and the target eye line across it (dashed)."""
     if assessment.crop is None:
         return
@@ -167,38 +178,14 @@ def draw_guide(canvas: np.ndarray, transform: CanvasTransform, assessment: Asses
         dash = 14
         for x in range(x0, x1, 2 * dash):
             cv2.line(canvas, (x, ey), (min(x + dash, x1), ey), GUIDE, 2, LINE)
-        put_text(canvas, "eyes", (x1 + 6, ey + 6), 0.55, GUIDE, 1)
-
-
-def draw_checklist(canvas: np.ndarray, assessment: Assessment | None, top: int = 60) -> None:
-    """One row per check, in priority order: a dot in the pass / close / fail colour and the name."""
-    width = canvas.shape[1]
-    x0 = width - PANEL_WIDTH - 10
-    rows = list(assessment.checks.values()) if assessment is not None else []
-    room = canvas.shape[0] - BAND_HEIGHT - 10 - (top + 40)  # keep clear of the instruction band
-    row_h = max(12, min(25, room // max(1, len(rows))))
-    bottom = top + 40 + max(1, len(rows)) * row_h
-    shade(canvas, (x0, top, width - 10, bottom), opacity=0.6)
-    put_text(canvas, "Checklist", (x0 + 12, top + 28), 0.7, WHITE, 2, outline=False)
-    if not rows:
-        put_text(canvas, "No face yet", (x0 + 12, top + 58), 0.6, UNKNOWN, 1, outline=False)
-        return
-    for i, check in enumerate(rows):
-        y = top + 40 + i * row_h + row_h // 2
-        measured = getattr(check, "measured", True)
-        colour = STATUS_COLOURS.get(check.status, UNKNOWN) if measured else UNKNOWN
-        cv2.circle(canvas, (x0 + 20, y), min(7, row_h // 3), colour, -1, LINE)
-        put_text(canvas, check_label(check.name), (x0 + 36, y + 6), min(0.55, row_h / 45), WHITE, 1,
-                 outline=False)
+        right = canvas.shape[1] if limit is None else limit
+        label_x = x1 + 8 if x1 + 90 < right else max(0, x0 - 88)
+        put_text(canvas, "eye line", (label_x, ey + 6), 0.5, GUIDE, 1)
 
 
 def ready_fraction(assessment: Assessment | None) -> float:
-    """Share of checks passing on this frame (1.0 once the coach says ready): the ready meter."""
-    if assessment is None or not assessment.checks:
-        return 0.0
-    if assessment.ready:
-        return 1.0
-    return sum(check.passed for check in assessment.checks.values()) / len(assessment.checks)
+    """The ready meter: the share of the six checklist groups that pass (1.0 once the coach says ready)."""
+    return ready_progress(assessment)
 
 
 def instruction_text(assessment: Assessment | None, view: OverlayView) -> str:
@@ -237,20 +224,34 @@ def draw_arrow(canvas: np.ndarray, arrow: str, centre: tuple[int, int], size: in
             cv2.arrowedLine(canvas, start, end, CLOSE, 5, LINE, tipLength=0.5)
 
 
-def draw_band(canvas: np.ndarray, text: str, progress: float, ready: bool, arrow: str | None = None) -> None:
-    """The instruction in large text on a dark band at the bottom, with the ready meter on its top edge."""
+def draw_band(canvas: np.ndarray, text: str, progress: float, ready: bool, arrow: str | None = None,
+              rect: tuple[int, int, int, int] | None = None, countdown: int | None = None) -> None:
+    """The instruction in large text on a dark band (default: across the bottom, with the ready meter on its
+    top edge; with ``rect`` the band beside the panel, whose meter is labelled in the panel instead).
+    A countdown is a big solid number in a green disc at the band's right end."""
     height, width = canvas.shape[:2]
-    top = height - BAND_HEIGHT
-    middle = top + 10 + (BAND_HEIGHT - 10) // 2
-    shade(canvas, (0, top, width, height), opacity=0.78)
-    meter_w = int(round(width * min(1.0, max(0.0, progress))))
-    cv2.rectangle(canvas, (0, top), (width, top + 10), (60, 60, 60), -1)
-    if meter_w > 0:
-        cv2.rectangle(canvas, (0, top), (meter_w, top + 10), PASS if ready else CLOSE, -1)
-    margin = 150 if arrow else 40
-    centred_text(canvas, text, (width // 2, middle), 1.6, WHITE, 3, max_width=width - 2 * margin)
+    x0, top, x1, y1 = rect if rect is not None else (0, height - BAND_HEIGHT, width, height)
+    if rect is None:
+        shade(canvas, (x0, top, x1, y1), opacity=0.78)
+        meter_w = int(round((x1 - x0) * min(1.0, max(0.0, progress))))
+        cv2.rectangle(canvas, (x0, top), (x1, top + 10), (60, 60, 60), -1)
+        if meter_w > 0:
+            cv2.rectangle(canvas, (x0, top), (x0 + meter_w, top + 10), PASS if ready else CLOSE, -1)
+        middle = top + 10 + (y1 - top - 10) // 2
+    else:
+        canvas[top:y1, x0:x1] = BAND
+        middle = (top + y1) // 2
+    left = 150 if arrow else 40
+    right = 150 if countdown is not None else 40
+    centre_x = x0 + left + (x1 - x0 - left - right) // 2
+    centred_text(canvas, text, (centre_x, middle), 1.5, WHITE, 3, max_width=x1 - x0 - left - right)
     if arrow is not None:
-        draw_arrow(canvas, arrow, (70, middle))
+        draw_arrow(canvas, arrow, (x0 + 70, middle))
+    if countdown is not None:
+        radius = (y1 - top) // 2 - 6
+        cx = x1 - radius - 20
+        cv2.circle(canvas, (cx, middle), radius, PASS, -1, LINE)
+        centred_text(canvas, str(countdown), (cx, middle), 2.2, WHITE, 6)
 
 
 def draw_thumbnail(canvas: np.ndarray, thumbnail: np.ndarray) -> None:
@@ -280,7 +281,9 @@ def draw_help(canvas: np.ndarray) -> None:
 
 
 def draw_corner(canvas: np.ndarray, view: OverlayView) -> None:
-    """fps and latency top-left, with the state words under them."""
+    """Debug only (the d key): fps and latency top-left, with the state words under them."""
+    if not view.debug:
+        return
     parts = []
     if view.fps is not None:
         parts.append(f"{view.fps:4.1f} fps")
@@ -297,29 +300,43 @@ def draw_corner(canvas: np.ndarray, view: OverlayView) -> None:
         put_text(canvas, line, (20, 34 + 26 * i), 0.6, WHITE, 1, outline=False)
 
 
+def picture_area(size: tuple[int, int], panel: bool) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the canvas the picture fits into: beside the panel and above the band, or all."""
+    return (0, 0, size[0] - PANEL_WIDTH, size[1] - BAND_HEIGHT) if panel else (0, 0, *size)
+
+
 def render_overlay(image: np.ndarray, assessment: Assessment | None, view: OverlayView,
                    size: tuple[int, int] = CANVAS_SIZE) -> np.ndarray:
     """The preview's picture: ``image`` fitted to ``size`` and mirrored as asked, with every guide on top.
 
     ``image`` is only read. ``assessment`` None means no face (or no coach): the checklist and the band
-    say so instead of showing stale guides.
+    say so instead of showing stale guides. With ``view.show_checklist`` the panel and the band are
+    beside and under the picture (nothing covers the person); without it the picture fills the canvas.
     """
-    canvas, transform = fit_frame(image, size, mirrored=view.mirrored)
+    panel = view.show_checklist
+    ax, ay, aw, ah = picture_area(size, panel)
+    canvas, transform = fit_frame(image, size, mirrored=view.mirrored, area=(ax, ay, aw, ah))
     if assessment is not None:
-        draw_guide(canvas, transform, assessment)
-    if view.show_checklist:
-        draw_checklist(canvas, assessment)
+        draw_guide(canvas, transform, assessment, limit=ax + aw)
     progress = view.progress if view.progress is not None else ready_fraction(assessment)
     ready = assessment is not None and assessment.ready
-    arrow = None if ready else instruction_arrow(assessment)
-    draw_band(canvas, instruction_text(assessment, view), progress, ready, arrow)
+    arrow = None if ready or view.countdown is not None else instruction_arrow(assessment)
+    text = "Hold still" if panel and view.countdown is not None else instruction_text(assessment, view)
+    if panel:
+        draw_panel(canvas, (ax + aw, 0, size[0], size[1]), assessment, view, progress)
+        draw_band(canvas, text, progress, ready, arrow, rect=(0, ay + ah, ax + aw, size[1]),
+                  countdown=view.countdown)
+        if view.countdown is not None:  # a green frame round the picture: the photo is coming
+            cv2.rectangle(canvas, (ax + 3, ay + 3), (ax + aw - 4, ay + ah - 4), PASS, 6)
+    else:
+        draw_band(canvas, text, progress, ready, arrow)
+        if view.thumbnail is not None:
+            draw_thumbnail(canvas, view.thumbnail)
+        if view.countdown is not None:
+            centred_text(canvas, str(view.countdown), (size[0] // 2, size[1] // 2 - 40), 7.0, WHITE, 14)
     draw_corner(canvas, view)
-    if view.thumbnail is not None:
-        draw_thumbnail(canvas, view.thumbnail)
-    if view.countdown is not None:
-        centred_text(canvas, str(view.countdown), (size[0] // 2, size[1] // 2 - 40), 7.0, WHITE, 14)
     if view.message:
-        centred_text(canvas, view.message, (size[0] // 2, 60), 1.0, WHITE, 2, max_width=size[0] - 700)
+        draw_message(canvas, view.message, ax + aw // 2, max_width=aw - 80)
     if view.idle_message:
         draw_idle(canvas, view.idle_message)
     if view.show_help:
@@ -328,6 +345,14 @@ def render_overlay(image: np.ndarray, assessment: Assessment | None, view: Overl
         white = np.full_like(canvas, 255)
         canvas = cv2.addWeighted(canvas, 1.0 - min(1.0, view.flash), white, min(1.0, view.flash), 0.0)
     return canvas
+
+
+def draw_message(canvas: np.ndarray, text: str, centre_x: int, max_width: int) -> None:
+    """A short toast at the top of the picture, on its own dark box, in the overlay's font."""
+    scale = fit_text(text, max_width - 40, 0.8, 2)
+    (tw, th), _ = cv2.getTextSize(text, FONT, scale, 2)
+    shade(canvas, (centre_x - tw // 2 - 20, 16, centre_x + tw // 2 + 20, 30 + th + 16), opacity=0.75)
+    put_text(canvas, text, (centre_x - tw // 2, 30 + th), scale, WHITE, 2, outline=False)
 
 
 def draw_idle(canvas: np.ndarray, text: str) -> None:

@@ -10,16 +10,19 @@ virtual camera keep showing the same processing. ``q``, Esc or closing the windo
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
 from realtime.frame import FrameResult
+from realtime.sinks.groups import GROUP_TITLES, failing_groups
 from realtime.sinks.overlay import CANVAS_SIZE, OverlayView, render_overlay
 from realtime.sinks.window import KEY_ESC
 
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 FLASH_S = 0.35  # the white flash after a capture fades over this time
 MESSAGE_S = 1.8  # how long a toast ("Background: blur") stays
 FPS_SMOOTHING = 0.1  # exponential moving average of the frame interval
+STREAK_GRACE_S = 0.5  # the countdown survives a not-passing stretch this short (a blink), as the capture does
 DEFAULT_PROFILES = ("professional", "id", "actor")
 THUMB_HEIGHT = 240
 IDLE_TEXT = {"reconnecting": "Camera lost, reconnecting", "lost": "Camera lost, reconnecting",
@@ -71,6 +75,10 @@ class PreviewControls:
         self.profiles = tuple(profiles)
         self.mirrored = mirrored
         self._has_engine = pipeline is not None and getattr(pipeline, "engine", None) is not None
+        options = getattr(pipeline, "options", None)
+        # The user's own choices (flags or keys) outlive a profile change; the profile's defaults do not.
+        self._chosen_background = getattr(options, "background", None) is not None
+        self._chosen_relight = getattr(options, "relight", None) is not None
 
     def toggle_mirror(self) -> str:
         self.mirrored = not self.mirrored
@@ -81,6 +89,7 @@ class PreviewControls:
     def next_background(self) -> str:
         if not self._has_engine:
             return "background: no engine running"
+        self._chosen_background = True
         return f"background {self.pipeline.next_background()}"
 
     def toggle_relight(self) -> str:
@@ -88,6 +97,7 @@ class PreviewControls:
             return "relight: no engine running"
         on = not bool(self.pipeline.relight)
         self.pipeline.set_relight(on)
+        self._chosen_relight = True
         return f"relight {'on' if on else 'off'}"
 
     def next_profile(self) -> str:
@@ -96,7 +106,12 @@ class PreviewControls:
             return "profile: no coach running"
         index = self.profiles.index(current) if current in self.profiles else -1
         name = self.profiles[(index + 1) % len(self.profiles)]
+        background, relight = (self.pipeline.background, self.pipeline.relight) if self._has_engine else (None, None)
         self.pipeline.set_profile(name)
+        if self._has_engine and self._chosen_background:
+            self.pipeline.set_background(background)
+        if self._has_engine and self._chosen_relight:
+            self.pipeline.set_relight(relight)
         if self.on_profile is not None:
             self.on_profile(self.pipeline.profile)
         return f"profile {name}"
@@ -126,6 +141,8 @@ class PreviewSink:
     ``trigger_capture`` is called on space (the capture stage's manual trigger); ``last_capture`` is
     polled each frame for the newest :class:`LastCapture` (a new ``capture_id`` flashes and updates the
     thumbnail). ``report`` hears each state change in words ("mirror off"): the command prints them.
+    ``auto_armed`` says whether an automatic capture is still to come: while it is, a stretch of frames
+    that pass every check counts down (the profile's ready hold plus its best-frame window) to the photo.
     """
 
     name = "preview"
@@ -141,6 +158,7 @@ class PreviewSink:
         report: Callable[[str], None] | None = None,
         size: tuple[int, int] = CANVAS_SIZE,
         clock: Callable[[], float] = time.monotonic,
+        auto_armed: Callable[[], bool] | None = None,
     ) -> None:
         self.display = display
         self.stop = stop
@@ -150,8 +168,13 @@ class PreviewSink:
         self.report = report or (lambda text: log.info("preview: %s", text))
         self.size = size
         self.clock = clock
+        self.auto_armed = auto_armed
         self.show_help = False
+        self.debug = False
+        self.detail: str | None = None  # the checklist group shown open
         self.frames_shown = 0
+        self._streak_start: float | None = None  # grab time the current all-passing stretch began
+        self._streak_last: float | None = None
         self._last_frame: FrameResult | None = None
         self._last_grab: float | None = None
         self._interval: float | None = None
@@ -165,6 +188,7 @@ class PreviewSink:
     # --- loop hooks ------------------------------------------------------------------------------------
     def send(self, frame: FrameResult) -> None:
         self._track_rate(frame.grab_time)
+        self._track_streak(frame)
         self._last_frame = frame
         self._poll_capture()
         self._show(render_overlay(frame.output, frame.assessment, self.view(frame), self.size))
@@ -187,6 +211,11 @@ class PreviewSink:
         message = self._message if now - self._message_at < MESSAGE_S else None
         fps = 1.0 / self._interval if self._interval else None
         return OverlayView(
+            debug=self.debug,
+            detail=self.detail,
+            auto=None if self.auto_armed is None else self.auto_armed(),
+            profile=self.controls.profile,
+            countdown=None if idle_message else self.countdown(frame.grab_time),
             mirrored=self.controls.mirrored,
             fps=fps,
             latency_ms=frame.timings_ms.get("end_to_end", (now - frame.grab_time) * 1000.0),
@@ -198,6 +227,31 @@ class PreviewSink:
             idle_message=idle_message,
             no_face_text=idle_message or OverlayView.no_face_text,
         )
+
+    def countdown_s(self) -> float:
+        """Seconds from the first all-passing frame to the auto photo (ready hold + best-frame window)."""
+        profile = getattr(self.controls.pipeline, "profile", None)
+        timing = getattr(profile, "timing", None)
+        if timing is None:
+            return 2.0
+        return float(timing.ready_hold_s) + float(timing.best_frame_window_s)
+
+    def countdown(self, now: float) -> int | None:
+        """3, 2, 1 while every check passes and an auto photo is still to come; None otherwise."""
+        if self._streak_start is None or self.auto_armed is None or not self.auto_armed():
+            return None
+        remaining = self.countdown_s() - (now - self._streak_start)
+        return max(1, math.ceil(remaining))
+
+    def _track_streak(self, frame: FrameResult) -> None:
+        a = frame.assessment
+        t = frame.grab_time
+        if a is not None and (a.all_passed or a.ready):
+            if self._streak_start is None:
+                self._streak_start = t
+            self._streak_last = t
+        elif self._streak_last is None or t - self._streak_last > STREAK_GRACE_S:
+            self._streak_start = self._streak_last = None
 
     def _track_rate(self, grab_time: float) -> None:
         if self._last_grab is not None and grab_time > self._last_grab:
@@ -217,7 +271,12 @@ class PreviewSink:
             self._flash_at = self.clock()
         self._capture_id, self._capture_path = capture.capture_id, capture.path
         note = getattr(capture, "note", None)  # e.g. not saved yet: disk full, kept in memory
-        self.say(f"saved {capture.path}" if capture.path else note or "photo taken")
+        self._streak_start = self._streak_last = None
+        if capture.path:
+            self.report(f"saved {capture.path}")  # the full path on the terminal, the folder's name on screen
+            self._message, self._message_at = f"Saved {Path(capture.path).name}", self.clock()
+        else:
+            self.say(note or "photo taken")
 
     def say(self, text: str) -> None:
         """Report a state change and show it briefly as a toast."""
@@ -252,10 +311,24 @@ class PreviewSink:
         elif char == "h":
             self.show_help = not self.show_help
             self.report(f"help {'on' if self.show_help else 'off'}")
+        elif char == "d":
+            self.debug = not self.debug
+            self.report(f"details {'on' if self.debug else 'off'}")
+        elif char in "123456" and char:
+            title = GROUP_TITLES[int(char) - 1]
+            self.detail = None if self.detail == title else title
+            self.report(f"checklist {title.lower()} {'open' if self.detail else 'closed'}")
 
     def capture(self) -> None:
         if self.trigger_capture is None:
             self.say("capture is not available here: use `headshot capture`")
             return
         self.trigger_capture()
-        self.say("capture requested")
+        assessment = self._last_frame.assessment if self._last_frame is not None else None
+        failing = failing_groups(assessment.checks) if assessment is not None else []
+        if assessment is None:
+            self.say("Photo taken now: no face checked yet")
+        elif failing:
+            self.say(f"Photo taken now; not right yet: {', '.join(failing)}")
+        else:
+            self.say("Photo taken now")

@@ -73,7 +73,7 @@ def open_source(
     camera = _CAMERA.match(spec)
     if camera:
         device: int | str = int(camera.group(1)) if camera.group(1) else camera.group(2)
-        return CameraSource(device, size=size or (1280, 720), fps=fps or 30.0)
+        return CameraSource(device, size=size, fps=fps)  # no size: the camera's largest 16:9 mode at 25+ fps
     if spec == "demo":
         kwargs = {"size": size} if size else {}
         return LiveDemoSource(**kwargs) if live else DemoSource(**kwargs)

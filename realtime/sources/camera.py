@@ -1,15 +1,19 @@
 """Webcam source: OpenCV V4L2 capture on a thread that keeps only the newest frame, with reconnect.
 
 The camera is asked for MJPG at the requested size and fps (USB webcams only reach 30 fps at 720p in
-MJPG) and what it actually delivers is reported. When the device disappears the thread reopens it with
-backoff; the loop sees ``state == "reconnecting"`` and keeps drawing. A camera that never opens is a
-:class:`SourceError` within a few seconds, naming the device and what to check.
+MJPG) and what it actually delivers is reported. With no size asked for, the camera's modes are probed
+through OpenCV (each 16:9 size is asked for and the answer read back) and the largest 16:9 mode that
+runs at 25 fps or more is used: the crops then get the camera's real pixels. When the device
+disappears the thread reopens it with backoff; the loop sees ``state == "reconnecting"`` and keeps
+drawing. A camera that never opens is a :class:`SourceError` within a few seconds, naming the device
+and what to check.
 """
 
 from __future__ import annotations
 
 import logging
 import platform
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +22,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from realtime.errors import SourceError
+from realtime.errors import ConfigError, SourceError
 from realtime.sources.base import ThreadedSource
 from realtime.sources.health import FrameHealth
 
@@ -27,6 +31,12 @@ log = logging.getLogger(__name__)
 OPEN_TIMEOUT_S = 4.0  # a camera that gives no frame in this time is reported, not waited on
 FAILED_READS_BEFORE_LOST = 15  # about half a second of failed grabs at 30 fps
 BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
+MIN_LIVE_FPS = 25.0  # the default mode must run at least this fast
+DEFAULT_FPS = 30.0
+# 16:9 sizes webcams offer, largest first (probed when no --camera-size is given).
+SIZES_16_9 = ((3840, 2160), (2560, 1440), (1920, 1080), (1600, 900), (1280, 720), (1024, 576), (960, 540),
+              (848, 480), (640, 360))
+_SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
 class Capture(Protocol):
@@ -48,6 +58,47 @@ def open_v4l2(device: int | str) -> Capture:
     return cv2.VideoCapture(device, api)
 
 
+Mode = tuple[int, int, float]  # width, height, fps
+
+
+def parse_camera_size(text: str | None) -> tuple[int, int] | None:
+    """``--camera-size`` ("1920x1080") as (width, height); None when not given."""
+    if text is None:
+        return None
+    match = _SIZE.match(text)
+    if not match or int(match.group(1)) < 16 or int(match.group(2)) < 16:
+        raise ConfigError(f"expected --camera-size like 1920x1080, got {text!r}",
+                          "pass WIDTHxHEIGHT; 'headshot doctor' lists the camera's modes")
+    return int(match.group(1)), int(match.group(2))
+
+
+def probe_modes(capture: Capture, sizes: tuple[tuple[int, int], ...] = SIZES_16_9,
+                fps: float = DEFAULT_FPS) -> list[Mode]:
+    """The modes the camera accepts among ``sizes``, as it reports them back (largest first).
+
+    V4L2 snaps a size it does not have to one it has, so only answers equal to the question count.
+    """
+    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+    modes: list[Mode] = []
+    for width, height in sizes:
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        capture.set(cv2.CAP_PROP_FPS, fps)
+        got = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        if got == (width, height):
+            modes.append((width, height, float(capture.get(cv2.CAP_PROP_FPS))))
+    return modes
+
+
+def choose_mode(modes: list[Mode], min_fps: float = MIN_LIVE_FPS) -> Mode | None:
+    """The largest 16:9 mode that runs at ``min_fps`` or more (else the fastest 16:9 one, else None)."""
+    wide = [m for m in modes if abs(m[0] / m[1] - 16 / 9) < 0.02]
+    fast = [m for m in wide if m[2] <= 0 or m[2] >= min_fps - 0.5]  # 0: the driver did not say
+    if fast:
+        return max(fast, key=lambda m: (m[0] * m[1], m[2]))
+    return max(wide, key=lambda m: (m[2], m[0] * m[1])) if wide else None
+
+
 def device_path(device: int | str) -> str:
     return f"/dev/video{device}" if isinstance(device, int) else str(device)
 
@@ -61,16 +112,18 @@ class CameraSource(ThreadedSource):
         self,
         device: int | str,
         *,
-        size: tuple[int, int] | None = (1280, 720),
-        fps: float = 30.0,
+        size: tuple[int, int] | None = None,
+        fps: float | None = None,
         open_capture: CaptureFactory = open_v4l2,
         open_timeout_s: float = OPEN_TIMEOUT_S,
         backoff_s: tuple[float, ...] = BACKOFF_S,
     ) -> None:
         super().__init__()
         self.device = device
-        self.requested_size = size
-        self.requested_fps = fps
+        self.requested_size = size  # None: the largest 16:9 mode at 25 fps or more, probed at open
+        self.requested_fps = fps or DEFAULT_FPS
+        self._fps_given = fps is not None
+        self.modes: list[Mode] = []
         self._open_capture = open_capture
         self._backoff_s = backoff_s
         self.reconnects = 0
@@ -96,6 +149,14 @@ class CameraSource(ThreadedSource):
         return capture
 
     def _configure(self, capture: Capture) -> None:
+        if self.requested_size is None:  # first open: pick the mode once, reconnects ask for the same
+            self.modes = probe_modes(capture, fps=self.requested_fps)
+            chosen = choose_mode(self.modes)
+            if chosen is not None:
+                self.requested_size = chosen[:2]
+                if not self._fps_given and chosen[2] > 0:
+                    self.requested_fps = chosen[2]
+            log.info("camera %s modes %s: using %s", device_path(self.device), self.modes, chosen)
         capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
         if self.requested_size:
             capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.requested_size[0])
@@ -122,7 +183,7 @@ class CameraSource(ThreadedSource):
         self._capture.release()
         raise SourceError(
             f"camera {device_path(self.device)} opened but sent no frame in {timeout_s:.0f} s",
-            "close other apps using it, try another --size, or run 'headshot doctor'",
+            "close other apps using it, try another --camera-size, or run 'headshot doctor'",
         )
 
     # --- the capture thread --------------------------------------------------------------------

@@ -63,7 +63,7 @@ class FakeCapture:
 def fake_device():
     device = FakeDevice()
     register_source("fakecam", lambda rest, live: CameraSource(
-        rest, open_capture=device.open, backoff_s=(0.02, 0.05), open_timeout_s=1.0))
+        rest, size=(1280, 720), open_capture=device.open, backoff_s=(0.02, 0.05), open_timeout_s=1.0))
     yield device
     unregister_source("fakecam")
 

@@ -96,41 +96,80 @@ def test_shade_blends_each_channel_towards_the_colour_inside_the_rectangle_only(
     assert np.array_equal(outside, PHOTO)
 
 
+PANEL_X = CANVAS_SIZE[0] - PANEL_WIDTH
+PICTURE = (CANVAS_SIZE[0] - PANEL_WIDTH, CANVAS_SIZE[1] - BAND_HEIGHT)  # the picture's area, top-left
+
+
+def row_dot(out: np.ndarray, index: int) -> np.ndarray:
+    """The status dot of checklist group ``index`` (0 Framing .. 5 Background) in the side panel."""
+    y = 154 + 56 * index
+    return out[y - 8:y + 9, PANEL_X + 22:PANEL_X + 39]
+
+
 @pytest.mark.parametrize(("status", "colour"), [("pass", PASS), ("close", CLOSE), ("fail", FAIL)])
-def test_checklist_colour_per_status(status, colour):
+def test_group_row_colour_per_status(status, colour):
     blank = np.zeros((360, 640, 3), np.uint8)
-    out = render_overlay(blank, assessment({"head_size": status}, crop=None), OverlayView())
-    panel = out[60:200, CANVAS_SIZE[0] - PANEL_WIDTH - 10:CANVAS_SIZE[0] - 10]
-    assert colour_mask(panel, colour).sum() > 60
-    for other in {PASS, CLOSE, FAIL} - {colour}:
-        assert colour_mask(panel, other).sum() == 0
+    out = render_overlay(blank, assessment({"head_size": status, "yaw": "pass"}, crop=None), OverlayView())
+    assert colour_mask(row_dot(out, 0), colour).sum() > 60  # Framing holds head_size
+    assert colour_mask(row_dot(out, 1), PASS).sum() > 60  # Face the camera holds yaw
 
 
-def test_unmeasured_check_is_grey():
+def test_group_without_measured_checks_is_grey():
     blank = np.zeros((360, 640, 3), np.uint8)
-    out = render_overlay(blank, assessment({"backlight": "fail"}, crop=None, unmeasured=("backlight",)),
+    out = render_overlay(blank, assessment({"backlight": "pass"}, crop=None, unmeasured=("backlight",)),
                          OverlayView())
-    panel = out[60:200, CANVAS_SIZE[0] - PANEL_WIDTH - 10:]
-    assert colour_mask(panel, UNKNOWN).sum() > 60 and colour_mask(panel, FAIL).sum() == 0
+    assert colour_mask(row_dot(out, 4), UNKNOWN).sum() > 60 and colour_mask(row_dot(out, 4), FAIL).sum() == 0
 
 
-def test_many_checks_stay_above_the_band():
-    statuses = {f"check_{i}": "fail" for i in range(21)}
-    blank = np.zeros((360, 640, 3), np.uint8)
-    out = render_overlay(blank, assessment(statuses, crop=None), OverlayView())
-    band_top = CANVAS_SIZE[1] - BAND_HEIGHT
-    ys, _ = np.nonzero(colour_mask(out[:band_top], FAIL))
-    assert ys.max() < band_top - 5 and len(np.unique(ys // 10)) > 15
+def test_panel_and_band_never_cover_the_picture():
+    """Everything but the guide leaves the picture's pixels alone: the panel and band are beside it."""
+    from realtime.coach.profile_schema import CHECK_ORDER
+
+    statuses = {name: "fail" for name in CHECK_ORDER}
+    out = render_overlay(PHOTO, assessment(statuses, crop=None), OverlayView(detail="Framing", fps=30.0))
+    plain, _ = fit_frame(PHOTO, CANVAS_SIZE, mirrored=True, area=(0, 0, *PICTURE))
+    picture = (slice(0, PICTURE[1]), slice(0, PICTURE[0]))
+    assert np.array_equal(out[picture][60:], plain[picture][60:])  # the top 60 rows hold only a toast
+    assert colour_mask(out[:, PANEL_X:], FAIL).sum() > 6 * 60  # six red group dots, and the open detail
 
 
-def test_band_has_large_white_text_and_meter():
-    out = render_overlay(PHOTO, assessment({"a": "pass", "b": "fail"}), OverlayView())
-    band = out[CANVAS_SIZE[1] - BAND_HEIGHT + 12:]
+def test_detail_lists_the_group_checks_and_fps_needs_debug():
+    a = assessment({"exposure": "pass", "evenness": "fail", "clipping": "pass"}, crop=None)
+    closed = render_overlay(PHOTO, a, OverlayView(fps=29.7))
+    opened = render_overlay(PHOTO, a, OverlayView(fps=29.7, detail="Light", debug=True))
+    assert np.array_equal(closed[:, PANEL_X:][:380], opened[:, PANEL_X:][:380])  # rows above Light alike
+    assert not np.array_equal(closed[:, PANEL_X:], opened[:, PANEL_X:])  # the Light detail opened
+    assert np.array_equal(closed[10:60, 10:200], render_overlay(PHOTO, a, OverlayView())[10:60, 10:200])
+    assert not np.array_equal(closed[10:60, 10:200], opened[10:60, 10:200])  # fps box only with debug
+
+
+def test_countdown_is_a_solid_disc_in_the_band_and_a_green_frame():
+    out = render_overlay(PHOTO, assessment({"a": "pass"}, crop=None), OverlayView(countdown=2))
+    band = out[PICTURE[1]:, PICTURE[0] - 130:PICTURE[0]]
+    assert colour_mask(band, PASS).sum() > 3000 and (band.min(axis=-1) > 230).sum() > 300  # disc, white digit
+    assert colour_mask(out[:PICTURE[1], :6], PASS).sum() > 0.5 * PICTURE[1]  # the frame round the picture
+
+
+def test_band_has_large_white_text_and_the_panel_a_labelled_meter():
+    from realtime.coach.profile_schema import CHECK_ORDER
+
+    statuses = {name: "fail" if name == "evenness" else "pass" for name in CHECK_ORDER}
+    out = render_overlay(PHOTO, assessment(statuses), OverlayView())
+    band = out[CANVAS_SIZE[1] - BAND_HEIGHT + 12:, :PICTURE[0]]
     rows = np.nonzero((band.min(axis=-1) > 230).any(axis=1))[0]
     assert rows.max() - rows.min() >= 30  # letters at least 30 px tall: readable from a metre
-    meter = out[CANVAS_SIZE[1] - BAND_HEIGHT + 2, :]
+    meter = out[88, PANEL_X + 20:CANVAS_SIZE[0] - 20]
     filled = colour_mask(meter[None], CLOSE)[0].sum()
-    assert filled == pytest.approx(640, abs=3)  # one of two checks passing: half the meter
+    assert filled == pytest.approx(len(meter) * 5 / 6, abs=3)  # five of six groups pass (Light fails)
+
+
+def test_booth_layout_keeps_the_full_frame_band():
+    from realtime.coach.profile_schema import CHECK_ORDER
+
+    statuses = {name: "fail" if name == "evenness" else "pass" for name in CHECK_ORDER}
+    out = render_overlay(PHOTO, assessment(statuses), OverlayView(show_checklist=False))
+    meter = out[CANVAS_SIZE[1] - BAND_HEIGHT + 2, :]
+    assert colour_mask(meter[None], CLOSE)[0].sum() > 600
 
 
 @pytest.mark.parametrize(
@@ -152,15 +191,15 @@ def test_no_face_shows_no_guide_and_says_so():
     assert ready_fraction(None) == 0.0
 
 
-def test_flash_whitens_and_thumbnail_is_drawn():
+def test_flash_whitens_and_thumbnail_is_drawn_in_the_panel():
     dark = np.full((360, 640, 3), 20, np.uint8)
     flashed = render_overlay(dark, None, OverlayView(flash=1.0))
     assert flashed.min() == 255
     thumb = np.zeros((300, 240, 3), np.uint8)
     thumb[:] = (0, 0, 200)
     out = render_overlay(dark, None, OverlayView(thumbnail=thumb))
-    corner = out[CANVAS_SIZE[1] - BAND_HEIGHT - 220:CANVAS_SIZE[1] - BAND_HEIGHT, :200]
-    assert colour_mask(corner, (0, 0, 200)).sum() > 10000
+    assert colour_mask(out[:, PANEL_X:], (0, 0, 200)).sum() > 10000
+    assert colour_mask(out[:, :PANEL_X], (0, 0, 200)).sum() == 0
 
 
 def test_idle_message_band():
@@ -173,4 +212,4 @@ def test_checklist_labels_say_what_failed():
     from realtime.sinks.overlay import check_label
 
     assert check_label("face_found") == "Face found, close enough"  # red over a far-away face must make sense
-    assert check_label("horizontal_centring") == "Horizontal centring"
+    assert check_label("horizontal_centring") == "Centred left to right"

@@ -102,8 +102,8 @@ def test_mirror_key_flips_the_shown_picture():
     sink.send(frame(1))
     sink.send(frame(2))
     first, after = display.shown[0], display.shown[2]
-    assert first[300, 1100].mean() > 150 and first[300, 100].mean() < 50  # mirrored: bright on the right
-    assert after[300, 100].mean() > 150 and after[300, 1100].mean() < 50
+    assert first[300, 900].mean() > 150 and first[300, 100].mean() < 50  # mirrored: bright on the right
+    assert after[300, 100].mean() > 150 and after[300, 900].mean() < 50
 
 
 def test_space_triggers_capture_and_new_capture_flashes():
@@ -112,7 +112,7 @@ def test_space_triggers_capture_and_new_capture_flashes():
     sink, display, _, said = make([" "], trigger_capture=lambda: triggered.append(1),
                                   last_capture=lambda: captures[-1])
     sink.send(frame(0))
-    assert triggered == [1] and "capture requested" in said
+    assert triggered == [1] and "Photo taken now: no face checked yet" in said
     captures.append(LastCapture(np.full((500, 400, 3), 90, np.uint8), "/tmp/x/headshot-1", 7))
     sink.send(frame(1))
     assert display.shown[-1].min() == 255  # the flash at its brightest
@@ -153,3 +153,72 @@ def test_help_toggles():
     assert sink.show_help
     sink.send(frame(1))
     assert not sink.show_help and said == ["help on", "help off"]
+
+
+class ResettingPipeline(FakePipeline):
+    """Like the real pipeline: a new profile brings its own background and relight."""
+
+    def __init__(self):
+        super().__init__()
+        self.options = type("O", (), {"background": None, "relight": None})()
+
+    def set_background(self, mode):
+        self.background = mode
+
+    def set_profile(self, name):
+        super().set_profile(name)
+        self.background, self.relight = "blur", True
+
+
+def test_profile_change_keeps_the_background_the_user_chose():
+    pipeline = ResettingPipeline()
+    sink, _, _, _ = make(["p"], pipeline)
+    sink.send(frame(0))
+    assert pipeline.background == "blur"  # never chosen: the profile's own
+    sink, _, _, _ = make(["b", "b", "p"], pipeline)  # blur -> studio -> keep, then the next profile
+    for i in range(3):
+        sink.send(frame(i))
+    assert pipeline.profile_name == "actor" and pipeline.background == "keep"
+
+
+def passing(i: int, all_passed: bool = True) -> FrameResult:
+    from realtime.coach.assessment import Assessment, CheckResult
+
+    f = frame(i)
+    checks = {"head_size": CheckResult("head_size", 0.3, (0.3, 0.4), all_passed, "pass" if all_passed else "fail"),
+              "evenness": CheckResult("evenness", 0.5, (0.6, None), False, "fail")} if not all_passed else {
+        "head_size": CheckResult("head_size", 0.3, (0.3, 0.4), True, "pass")}
+    f.assessment = Assessment(checks, None, None, False, all_passed, None)
+    return f
+
+
+def test_countdown_runs_while_every_check_passes_and_auto_is_armed():
+    armed = [True]
+    sink, _, _, _ = make(auto_armed=lambda: armed[0])
+    counts = []
+    for i in range(0, 70):  # 30 fps frames: the default profile-less countdown is 2 s
+        f = passing(i)
+        sink.send(f)
+        counts.append(sink.view(f).countdown)
+    assert counts[0] == 2 and 1 in counts and counts[-1] == 1  # 2, 1, and 1 held until the photo
+    armed[0] = False
+    assert sink.view(passing(71)).countdown is None  # the photo was taken: no more countdown
+    sink2, _, _, _ = make(auto_armed=lambda: True)
+    for i in range(40):
+        sink2.send(passing(i, all_passed=False))
+    assert sink2.view(passing(40, all_passed=False)).countdown is None
+
+
+def test_space_says_which_groups_are_not_right_yet():
+    sink, _, _, said = make([None, " "], trigger_capture=lambda: None)
+    sink.send(passing(0, all_passed=False))
+    sink.send(passing(1, all_passed=False))
+    assert said[-1] == "Photo taken now; not right yet: Framing, Light"
+
+
+def test_detail_and_debug_keys():
+    sink, _, _, said = make(["5", "d", "5"])
+    for i in range(3):
+        sink.send(frame(i))
+    assert said == ["checklist light open", "details on", "checklist light closed"]
+    assert sink.debug and sink.detail is None
