@@ -85,14 +85,14 @@ def stages():
 
 
 def run_booth(stages, renderer, out, script, *, seconds: float, timing: BoothTiming | None = None,
-              stop_when=None):
+              stop_when=None, share=None):
     stop = threading.Event()
     times: list = []
     capture = CaptureStage(stages.profile, out_dir=None, fps=FPS, auto=False, once=False)
     display = ScriptedDisplay(script)
     booth = BoothSink(display, stop=stop, shots=CaptureStageShots(capture), store=SessionStore(out),
                       machine=BoothMachine(timing or BoothTiming(countdown_s=2.0)),
-                      on_new_person=stages.coach.coach.reset, report=lambda text: None)
+                      on_new_person=stages.coach.coach.reset, report=lambda text: None, share=share)
     display.booth = booth
 
     class Watch:
