@@ -118,6 +118,17 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def atomic_replace(done: Path, path: Path) -> None:
+    """Move a finished file written next to ``path`` over it, durably (its data, then the folder entry)."""
+    fd = os.open(done, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(done, path)
+    fsync_dir(path.parent)
+
+
 def sink_error(exc: OSError, out_dir: Path) -> SinkError:
     """A SinkError that says what went wrong writing under ``out_dir`` and how to fix it."""
     if exc.errno in _NO_SPACE:

@@ -2,25 +2,39 @@
 
 An image gives an image; a video gives an mp4 (cv2.VideoWriter). ``--mask`` writes the matte at the
 input's resolution as 8-bit (255 = person): a PNG for an image, a grey video for a video.
+
+Nothing the user has is lost: an output that is the input (or the mask the output) is refused before
+anything runs; every output is written under a temporary name next to its target and renamed over it
+only once whole (a video only once it plays back with every frame written); files are read as bytes
+and decoded, so any file name works and a truncated JPEG is refused as ``check`` refuses it; a still
+too large for the memory at hand is refused with the memory it needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import secrets
 import statistics
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 
 from realtime.errors import ConfigError, SinkError, SourceError
+from realtime.mediafiles import count_video_frames, encode_image, opencv_path, read_image, same_file, write_file
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm"}
 DEFAULT_FPS = 30.0
+MAX_THREADS = 256
+# Peak memory of one still through the engine, measured: about 21x the decoded BGR image (108 MP: 7 GB).
+MEMORY_PER_IMAGE_BYTE = 22
+MEMORY_ENV = "HEADSHOT_MEMORY_MB"  # memory budget for one still, in MB (default: 80% of MemAvailable)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,11 +76,51 @@ def mask_u8(alpha: np.ndarray) -> np.ndarray:
 
 
 def _write_image(path: Path, image: np.ndarray) -> None:
-    import cv2
+    write_file(path, encode_image(path, image))  # encoded first, then atomically: a full disk changes nothing
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), image):
-        raise SinkError(f"could not write {path}", "check the folder exists, is writable, and the extension")
+
+def _refuse_overwrites(args: argparse.Namespace) -> None:
+    """An output that is the input, or the mask that is the output, would destroy data: refuse it."""
+    if same_file(args.out, args.input):
+        raise ConfigError(f"--out {args.out} is the input itself: writing it would destroy the original",
+                          "give --out another name")
+    if args.mask is not None:
+        if same_file(args.mask, args.input):
+            raise ConfigError(f"--mask {args.mask} is the input itself: writing it would destroy the original",
+                              "give --mask another name")
+        if same_file(args.mask, args.out):
+            raise ConfigError(f"--mask {args.mask} is the same file as --out: one would overwrite the other",
+                              "give --mask and --out different names")
+
+
+def memory_budget() -> int:
+    """Bytes one still may use: HEADSHOT_MEMORY_MB, else 80% of the memory available now."""
+    given = os.environ.get(MEMORY_ENV)
+    if given:
+        try:
+            return int(float(given) * 2**20)
+        except ValueError:
+            raise ConfigError(f"{MEMORY_ENV}: expected a number of MB, got {given!r}",
+                              f"set {MEMORY_ENV}=4096") from None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 * 8 // 10
+    except OSError:
+        pass
+    return 2**62  # unknown: no limit
+
+
+def _check_memory(path: Path, frame: np.ndarray) -> None:
+    needs = frame.nbytes * MEMORY_PER_IMAGE_BYTE
+    budget = memory_budget()
+    if needs > budget:
+        height, width = frame.shape[:2]
+        scale = (budget / needs) ** 0.5
+        raise SourceError(f"image {path} is {width}x{height} ({width * height / 1e6:.1f} MP): processing it needs "
+                          f"about {needs / 2**20:,.0f} MB of memory, {budget / 2**20:,.0f} MB is available",
+                          f"scale it down to at most {int(width * scale)}x{int(height * scale)} or free memory")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
     source = args.input
     if not source.is_file():
         raise SourceError(f"input {source} does not exist", "check the path")
+    if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+        raise ConfigError(f"expected --threads from 1 to {MAX_THREADS}, got {args.threads}",
+                          "leave it out (one per physical core) or pass e.g. --threads 2")
     kind = _kind(source, "input")
     out_kind = _kind(args.out, "--out")
     if out_kind != kind:
@@ -84,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
     if args.mask is not None and _kind(args.mask, "--mask") != kind:
         raise ConfigError(f"--mask {args.mask}: expected an {kind} for an {kind} input",
                           f"give --mask a {'.png' if kind == 'image' else '.mp4'} name")
+    _refuse_overwrites(args)
     # A still image has no previous frame: temporal smoothing would only blend the matte toward the
     # empty start state, so it is off for images.
     settings = StudioSettings(background=args.background, relight=args.relight,
@@ -103,11 +161,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _process_image(engine: object, settings: object, args: argparse.Namespace) -> list[float]:
-    import cv2
-
-    frame = cv2.imread(str(args.input), cv2.IMREAD_COLOR)
+    frame = read_image(args.input)  # bytes + imdecode: any name; a truncated JPEG is refused, as check does
     if frame is None:
-        raise SourceError(f"could not read the image {args.input}", "check it is a valid image file")
+        raise SourceError(f"could not read the image {args.input} (not an image, or cut short)",
+                          "check it is a whole, valid image file")
+    _check_memory(args.input, frame)
     start = time.perf_counter()
     result = engine.run(frame, settings)  # type: ignore[attr-defined]
     elapsed = (time.perf_counter() - start) * 1000.0
@@ -117,46 +175,111 @@ def _process_image(engine: object, settings: object, args: argparse.Namespace) -
     return [elapsed]
 
 
-def _open_writer(path: Path, fps: float, size: tuple[int, int], color: bool) -> object:
-    import cv2
+class _VideoOut:
+    """A VideoWriter on a hidden temporary name next to ``target``; ``commit`` checks that the file plays
+    with every frame written and renames it over the target, ``discard`` removes it."""
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size, color)
-    if not writer.isOpened():
-        raise SinkError(f"could not open a video writer for {path}", "use an .mp4 name in a writable folder")
-    return writer
+    def __init__(self, target: Path, stack: ExitStack, fps: float, size: tuple[int, int], color: bool) -> None:
+        import cv2
+
+        self.target = target
+        self.frames = 0
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from realtime.mediafiles import write_error
+
+            raise write_error(exc, target) from exc
+        name = f".{secrets.token_hex(4)}.partial{target.suffix}"
+        self.partial = target.parent / name
+        folder = stack.enter_context(opencv_path(target.parent))  # any folder name, through a link if needed
+        self._writer = cv2.VideoWriter(os.path.join(folder, name), cv2.VideoWriter_fourcc(*"mp4v"), fps, size, color)
+        if not self._writer.isOpened():
+            self.discard()
+            raise SinkError(f"could not open a video writer for {target}", "use an .mp4 name in a writable folder")
+
+    def write(self, image: np.ndarray) -> None:
+        self._writer.write(image)
+        self.frames += 1
+
+    def close(self) -> None:
+        self._writer.release()
+
+    def verify(self) -> None:
+        self.close()
+        played = count_video_frames(self.partial)
+        if played != self.frames:
+            free = _free_mb(self.target.parent)
+            self.discard()
+            raise SinkError(f"the video written for {self.target} does not play back whole ({played} of "
+                            f"{self.frames} frames; {free} MB free there): nothing was changed there",
+                            "free some disk space or give another output path")
+
+    def commit(self) -> None:
+        from realtime.capture.writer import atomic_replace
+
+        try:
+            atomic_replace(self.partial, self.target)
+        except OSError as exc:
+            from realtime.mediafiles import write_error
+
+            self.discard()
+            raise write_error(exc, self.target) from exc
+
+    def discard(self) -> None:
+        self.close()
+        try:
+            os.unlink(self.partial)
+        except FileNotFoundError:
+            pass
+
+
+def _free_mb(folder: Path) -> int:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return -1
+    return stat.f_bavail * stat.f_frsize // 2**20
 
 
 def _process_video(engine: object, settings: object, args: argparse.Namespace) -> list[float]:
     import cv2
 
-    capture = cv2.VideoCapture(str(args.input))
+    with opencv_path(args.input) as name:
+        capture = cv2.VideoCapture(name)
     if not capture.isOpened():
         raise SourceError(f"could not open the video {args.input}", "check it is a playable video file")
     fps = capture.get(cv2.CAP_PROP_FPS)
     fps = fps if fps and 1.0 <= fps <= 240.0 else DEFAULT_FPS
-    writers: list[object] = []
+    outputs: list[_VideoOut] = []
     times: list[float] = []
-    try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            start = time.perf_counter()
-            result = engine.run(frame, settings)  # type: ignore[attr-defined]
-            times.append((time.perf_counter() - start) * 1000.0)
-            if not writers:
-                size = (frame.shape[1], frame.shape[0])
-                writers.append(_open_writer(args.out, fps, size, True))
+    with ExitStack() as stack:
+        try:
+            while True:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                start = time.perf_counter()
+                result = engine.run(frame, settings)  # type: ignore[attr-defined]
+                times.append((time.perf_counter() - start) * 1000.0)
+                if not outputs:
+                    size = (frame.shape[1], frame.shape[0])
+                    outputs.append(_VideoOut(args.out, stack, fps, size, True))
+                    if args.mask is not None:
+                        outputs.append(_VideoOut(args.mask, stack, fps, size, False))
+                outputs[0].write(result.image)
                 if args.mask is not None:
-                    writers.append(_open_writer(args.mask, fps, size, False))
-            writers[0].write(result.image)  # type: ignore[attr-defined]
-            if args.mask is not None:
-                writers[1].write(mask_u8(result.alpha))  # type: ignore[attr-defined]
-    finally:
-        capture.release()
-        for writer in writers:
-            writer.release()  # type: ignore[attr-defined]
-    if not times:
-        raise SourceError(f"the video {args.input} has no readable frames", "check the file plays")
+                    outputs[1].write(mask_u8(result.alpha))
+            if not times:
+                raise SourceError(f"the video {args.input} has no readable frames", "check the file plays")
+            for output in outputs:
+                output.verify()  # every output plays whole before any target is replaced
+            for output in outputs:
+                output.commit()
+        except BaseException:
+            for output in outputs:
+                output.discard()
+            raise
+        finally:
+            capture.release()
     return times

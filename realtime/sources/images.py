@@ -7,9 +7,8 @@ import logging
 import time
 from pathlib import Path
 
-import cv2
-
 from realtime.errors import SourceError
+from realtime.mediafiles import read_image
 from realtime.sources.base import FrameSource, SourceFrame
 
 log = logging.getLogger(__name__)
@@ -51,10 +50,11 @@ class ImageSource(FrameSource):
         while self._position < len(self.files):
             path = self.files[self._position]
             self._position += 1
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            image = read_image(path)  # bytes + imdecode: any file name; a truncated JPEG is refused
             if image is None:
                 if len(self.files) == 1:
-                    raise SourceError(f"image {path} could not be read", "check the file is a valid image")
+                    raise SourceError(f"image {path} could not be read (not an image, or cut short)",
+                                      "check the file is a whole, valid image")
                 log.warning("skipping unreadable image %s", path)
                 self.skipped.append(path)
                 continue

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 
 from realtime.errors import SourceError
+from realtime.mediafiles import opencv_path
 from realtime.sources.base import FrameSource, SourceFrame, ThreadedSource
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
@@ -17,7 +18,8 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".m
 def _open(path: Path) -> cv2.VideoCapture:
     if not path.is_file():
         raise SourceError(f"video {path} does not exist", "check the path given to --source")
-    capture = cv2.VideoCapture(str(path))
+    with opencv_path(path) as name:  # a name that is not UTF-8 goes through a plain-named link
+        capture = cv2.VideoCapture(name)
     if not capture.isOpened():
         capture.release()
         raise SourceError(f"video {path} could not be decoded", "convert it to MP4 (H.264) or check the file")
