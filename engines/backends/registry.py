@@ -68,7 +68,7 @@ def tensorrt_unavailable(device: CudaDevice | str | None = None,
     if not any(find_spec(name) is not None for name in GPU_RUNTIMES):
         missing.append("pycuda or cuda-python")
     if missing:
-        return f"{' and '.join(missing)} not installed (pip install 'headshot-studio[tensorrt]')"
+        return f"{' and '.join(missing)} not installed (pip install 'headshot-studio[tensorrt-cuda-python]')"
     return None
 
 

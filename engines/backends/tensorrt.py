@@ -331,4 +331,4 @@ class TensorRTEngine(Engine):
         return EngineInfo(backend=self.name, precision=self.precision, device=device,
                           providers=(f"tensorrt {version}", runtime), model_sha256=self.model_sha256,
                           details={"engine": "built" if self._built else "cached", "profile": self._profile.text,
-                                   **self.choice_details()})
+                                   "cuda_runtime": runtime, **self.choice_details()})

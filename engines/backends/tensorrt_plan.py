@@ -16,8 +16,8 @@ from engines.backends.gpu import CudaDevice
 from engines.cache import CacheKey
 from realtime.errors import EngineError
 
-INSTALL_FIX = ("pip install 'headshot-studio[tensorrt]' (tensorrt>=10 and cuda-python; or pycuda), "
-               "or use --backend onnxruntime")
+INSTALL_FIX = ("pip install 'headshot-studio[tensorrt-cuda-python]' (TensorRT 10 and cuda-python) or "
+               "'headshot-studio[tensorrt]' (with pycuda), or use --backend onnxruntime")
 DEFAULT_WORKSPACE_MB = 1024
 TRT_LIBRARY = "tensorrt"  # the ``library`` of engine cache keys is "tensorrt <version>"
 # TensorRT DataType names -> numpy dtype names (trt.nptype does the same at run time).

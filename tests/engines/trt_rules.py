@@ -157,7 +157,8 @@ def _node_rules(node: onnx.NodeProto, types: dict[str, int], consts: dict[str, n
         coord = attrs.get("coordinate_transformation_mode", b"half_pixel")
         nearest = attrs.get("nearest_mode", b"round_prefer_floor")
         mode, coord, nearest = (v.decode() if isinstance(v, bytes) else v for v in (mode, coord, nearest))
-        if mode not in RESIZE_MODES or coord not in RESIZE_COORDS or (mode == "nearest" and nearest not in NEAREST_MODES):
+        bad_nearest = mode == "nearest" and nearest not in NEAREST_MODES
+        if mode not in RESIZE_MODES or coord not in RESIZE_COORDS or bad_nearest:
             problems.append(f"{_where(node)}: resize mode {mode}/{coord}/{nearest} not implemented by TensorRT")
     return problems
 
