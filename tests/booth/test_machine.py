@@ -170,3 +170,25 @@ def test_timing_must_be_positive(field):
 def test_unknown_press_is_rejected():
     with pytest.raises(ValueError):
         BoothMachine().press("jump", 0.0)
+
+
+def test_operator_counts_accepted_retakes_and_timeouts():
+    s = Script(BoothTiming(review_timeout_s=2.0, leave_s=1.0))
+    s.press(Press.PRIMARY)
+    s.press(Press.PRIMARY)
+    s.frames(3.1)
+    s.captured(ok=True)
+    s.press(Press.RETAKE)
+    s.press(Press.PRIMARY)
+    s.frames(3.1)
+    s.captured(ok=True)
+    s.press(Press.PRIMARY)  # accepted
+    s.press(Press.PRIMARY)  # finish
+    s.press(Press.PRIMARY)  # second person
+    s.press(Press.PRIMARY)
+    s.frames(3.1)
+    s.captured(ok=True)
+    s.frames(2.1)  # review not answered
+    s.press(Press.PRIMARY)  # third person, who walks away
+    s.frames(1.1, face=False)
+    assert s.machine.counts() == {"sessions": 3, "accepted": 1, "retakes": 1, "timeouts": 2}

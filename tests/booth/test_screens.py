@@ -102,3 +102,20 @@ def test_idle_message_over_any_screen():
     image, _ = render(view)
     middle = image[H // 2 - 40:H // 2 + 40]
     assert middle[..., 2].mean() > middle[..., 0].mean() + 30
+
+
+def test_handoff_done_screen_shows_a_readable_qr_code_and_the_address():
+    from realtime.booth.share import qr_modules
+
+    url = "http://192.168.1.20:8019/s/Zm9vYmFyYmF6cXV4cXV1eA/"
+    view = BoothView(State.DONE, frame=FRAME, kept=1, time_left=50.0, share_url=url, share_qr=qr_modules(url),
+                     share_note="Works for 30 min, on this booth's network (192.168.1.20:8019)")
+    image, buttons = render(view)
+    cv2.imwrite("/tmp/booth_handoff.png", image)
+    decoded, points, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert decoded == url
+    assert {b.press for b in buttons} == {Press.ANOTHER, Press.PRIMARY}
+    qr_right = points[0][:, 0].max()
+    for button in buttons:  # on the canvas, beside the code (a touch on the code presses nothing)
+        x0, y0, x1, y1 = button.rect
+        assert qr_right < x0 and 0 <= y0 and x1 <= W and y1 <= H and y1 - y0 == BUTTON_H

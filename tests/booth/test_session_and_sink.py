@@ -199,3 +199,32 @@ def test_shots_adapter_refuses_an_auto_or_writing_stage():
 
     with pytest.raises(ValueError, match="manual capture stage"):
         CaptureStageShots(Stage())
+
+
+def test_accepted_photo_gets_a_link_on_screen_and_goes_to_the_printer(tmp_path):
+    from realtime.booth.share import ShareServer
+
+    class FakePrinter:
+        def __init__(self):
+            self.sent: list[Path] = []
+
+        def submit(self, photo):
+            self.sent.append(photo)
+
+    printer = FakePrinter()
+    with ShareServer("127.0.0.1", 0) as share:
+        display = KeyDisplay()
+        shots = FakeShots()
+        booth = BoothSink(display, stop=threading.Event(), shots=shots, store=SessionStore(tmp_path),
+                          machine=BoothMachine(BoothTiming(countdown_s=1.0)), report=lambda text: None,
+                          share=share, printer=printer)
+        display.keys += [ord(" "), ord(" ")]
+        t = run(booth, 0.0, 1.5)
+        assert booth.machine.state is State.REVIEW and booth.view(None).share_qr is None  # nothing accepted yet
+        display.keys.append(ord(" "))
+        run(booth, t, 0.2)
+        view = booth.view(None)
+        assert booth.machine.state is State.DONE and printer.sent == shots.kept
+        link = share.link(shots.kept[0].parent)
+        assert view.share_url == share.url(link) and view.share_qr is link.qr
+        assert f"127.0.0.1:{share.port}" in view.share_note
