@@ -192,7 +192,7 @@ def instruction_text(assessment: Assessment | None, view: OverlayView) -> str:
     if assessment is None:
         return view.no_face_text
     if assessment.ready:
-        return "Ready: hold still"
+        return "Ready: press space for a photo" if view.auto is False else "Ready: hold still"
     if assessment.instruction:
         return assessment.instruction
     return "Looking good: hold still" if assessment.all_passed else "Adjusting..."
@@ -202,6 +202,8 @@ def instruction_arrow(assessment: Assessment | None) -> str | None:
     """The screen direction of the spoken instruction's check ("left", "up", "closer", ...), if any."""
     if assessment is None or assessment.instruction_check is None:
         return None
+    if getattr(assessment, "arrow", None) is not None:
+        return assessment.arrow  # held with the words it belongs to
     check = assessment.checks.get(assessment.instruction_check)
     return getattr(check, "arrow", None) if check is not None else None
 
@@ -217,11 +219,13 @@ def draw_arrow(canvas: np.ndarray, arrow: str, centre: tuple[int, int], size: in
         (ax, ay), (bx, by) = ARROWS[arrow]
         cv2.arrowedLine(canvas, (cx + ax * size, cy + ay * size), (cx + bx * size, cy + by * size), CLOSE, 6,
                         LINE, tipLength=0.45)
-    elif arrow in ("closer", "back"):
-        for sign in (-1, 1):
-            inner, outer = (cx + sign * 8, cy), (cx + sign * (size + 8), cy)
-            start, end = (inner, outer) if arrow == "closer" else (outer, inner)
-            cv2.arrowedLine(canvas, start, end, CLOSE, 5, LINE, tipLength=0.5)
+    elif arrow in ("closer", "back"):  # four diagonal arrows, out (grow: come closer) or in (step back)
+        reach = int(size * 0.75)
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                inner, outer = (cx + sx * 8, cy + sy * 8), (cx + sx * reach, cy + sy * reach)
+                start, end = (inner, outer) if arrow == "closer" else (outer, inner)
+                cv2.arrowedLine(canvas, start, end, CLOSE, 5, LINE, tipLength=0.45)
 
 
 def draw_band(canvas: np.ndarray, text: str, progress: float, ready: bool, arrow: str | None = None,
@@ -248,7 +252,7 @@ def draw_band(canvas: np.ndarray, text: str, progress: float, ready: bool, arrow
     if arrow is not None:
         draw_arrow(canvas, arrow, (x0 + 70, middle))
     if countdown is not None:
-        radius = (y1 - top) // 2 - 6
+        radius = min(60, (y1 - top) // 2 - 6)
         cx = x1 - radius - 20
         cv2.circle(canvas, (cx, middle), radius, PASS, -1, LINE)
         centred_text(canvas, str(countdown), (cx, middle), 2.2, WHITE, 6)
@@ -300,9 +304,16 @@ def draw_corner(canvas: np.ndarray, view: OverlayView) -> None:
         put_text(canvas, line, (20, 34 + 26 * i), 0.6, WHITE, 1, outline=False)
 
 
-def picture_area(size: tuple[int, int], panel: bool) -> tuple[int, int, int, int]:
-    """(x, y, w, h) of the canvas the picture fits into: beside the panel and above the band, or all."""
-    return (0, 0, size[0] - PANEL_WIDTH, size[1] - BAND_HEIGHT) if panel else (0, 0, *size)
+def picture_area(size: tuple[int, int], panel: bool, frame_size: tuple[int, int] | None = None
+                 ) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the canvas the picture fits into: beside the panel and above the band (the band takes
+    what a wide picture leaves, so there is no black bar between them), or all of it."""
+    if not panel:
+        return (0, 0, *size)
+    width, height = size[0] - PANEL_WIDTH, size[1] - BAND_HEIGHT
+    if frame_size is not None and frame_size[0] > 0:
+        height = min(height, max(1, int(round(width * frame_size[1] / frame_size[0]))))
+    return 0, 0, width, height
 
 
 def render_overlay(image: np.ndarray, assessment: Assessment | None, view: OverlayView,
@@ -314,7 +325,7 @@ def render_overlay(image: np.ndarray, assessment: Assessment | None, view: Overl
     beside and under the picture (nothing covers the person); without it the picture fills the canvas.
     """
     panel = view.show_checklist
-    ax, ay, aw, ah = picture_area(size, panel)
+    ax, ay, aw, ah = picture_area(size, panel, (image.shape[1], image.shape[0]))
     canvas, transform = fit_frame(image, size, mirrored=view.mirrored, area=(ax, ay, aw, ah))
     if assessment is not None:
         draw_guide(canvas, transform, assessment, limit=ax + aw)

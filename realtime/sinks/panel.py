@@ -26,24 +26,40 @@ def _status_colour(status: str) -> tuple[int, int, int]:
 
 
 def row_subtitle(row: Any) -> str:
-    """What a group row says under its title: "good", or the first check that is not right yet."""
+    """What a group row says under its title: "good", or what to do about its first check that is not right
+    yet (the coach's own instruction for it, else what the check is about)."""
     if row.status == "unknown":
         return "waiting for a face"
     if row.failing:
-        return check_words(row.failing[0])
+        check = next(c for c in row.checks if c.name == row.failing[0])
+        return getattr(check, "instruction", None) or f"Not yet: {check_words(check.name).lower()}"
     return "good"
+
+
+def clip_text(text: str, max_width: int, scale: float) -> str:
+    """``text`` cut at a word with an ellipsis so that it fits ``max_width`` at ``scale``."""
+    from realtime.sinks.overlay import FONT
+
+    words = text.split()
+    while len(words) > 1 and cv2.getTextSize(" ".join(words), FONT, scale, 1)[0][0] > max_width:
+        words = words[:-1]
+        if cv2.getTextSize(" ".join(words) + "...", FONT, scale, 1)[0][0] <= max_width:
+            return " ".join(words) + "..."
+    return " ".join(words)
 
 
 def draw_panel(canvas: np.ndarray, rect: tuple[int, int, int, int], assessment: Any, view: Any,
                progress: float) -> None:
     """The whole panel inside ``rect`` (x0, y0, x1, y1) of ``canvas``."""
-    from realtime.sinks.overlay import CLOSE, PASS, WHITE, put_text
+    from realtime.sinks.overlay import CLOSE, PASS, WHITE, fit_text, put_text
 
     x0, y0, x1, y1 = rect
     canvas[y0:y1, x0:x1] = PANEL_BG
     title = (view.profile or "Headshot").replace("_", " ").capitalize()
     put_text(canvas, title, (x0 + 20, y0 + 40), 0.85, WHITE, 2, outline=False)
-    auto = {True: "Auto photo on", False: "Auto photo off: press space", None: None}[view.auto]
+    taken = view.thumbnail is not None
+    auto = {True: "Auto photo on", None: None,
+            False: "Photo taken: space for another" if taken else "Auto photo off: press space"}[view.auto]
     if auto:
         put_text(canvas, auto, (x0 + 20, y0 + 66), 0.5, MUTED, 1, outline=False)
     # The ready meter, labelled: how many of the six groups are right now.
@@ -68,7 +84,9 @@ def draw_panel(canvas: np.ndarray, rect: tuple[int, int, int, int], assessment: 
         put_text(canvas, title, (x0 + 52, y + 27), 0.7, WHITE, 2, outline=False)
         put_text(canvas, str(index + 1), (x1 - 34, y + 27), 0.5, MUTED, 1, outline=False)
         sub = row_subtitle(row) if row is not None else "waiting for a face"
-        put_text(canvas, sub, (x0 + 52, y + 48), 0.5, colour if status != "pass" else MUTED, 1, outline=False)
+        scale = fit_text(sub, x1 - x0 - 62, 0.5, 1)
+        put_text(canvas, clip_text(sub, x1 - x0 - 62, scale), (x0 + 52, y + 48), scale,
+                 colour if status != "pass" else MUTED, 1, outline=False)
         y += row_h
         if row is not None and view.detail == title:
             y = _draw_detail(canvas, row, x0, x1, y)

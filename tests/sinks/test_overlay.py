@@ -21,6 +21,7 @@ from realtime.sinks.overlay import (
     OverlayView,
     fit_frame,
     instruction_text,
+    picture_area,
     ready_fraction,
     render_overlay,
     shade,
@@ -127,8 +128,10 @@ def test_panel_and_band_never_cover_the_picture():
 
     statuses = {name: "fail" for name in CHECK_ORDER}
     out = render_overlay(PHOTO, assessment(statuses, crop=None), OverlayView(detail="Framing", fps=30.0))
-    plain, _ = fit_frame(PHOTO, CANVAS_SIZE, mirrored=True, area=(0, 0, *PICTURE))
-    picture = (slice(0, PICTURE[1]), slice(0, PICTURE[0]))
+    area = picture_area(CANVAS_SIZE, True, (640, 360))
+    assert area == (0, 0, PICTURE[0], round(PICTURE[0] * 9 / 16))  # top-left, no black bars
+    plain, _ = fit_frame(PHOTO, CANVAS_SIZE, mirrored=True, area=area)
+    picture = (slice(0, area[3]), slice(0, area[2]))
     assert np.array_equal(out[picture][60:], plain[picture][60:])  # the top 60 rows hold only a toast
     assert colour_mask(out[:, PANEL_X:], FAIL).sum() > 6 * 60  # six red group dots, and the open detail
 
