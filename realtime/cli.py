@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from realtime import __version__
@@ -31,6 +34,36 @@ COMMAND_MODULES = (
 )
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
+EXIT_STDOUT_CLOSED = 141  # 128 + SIGPIPE: the reader of our output went away
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``systemctl stop``, ``docker stop``), raised where Ctrl-C's KeyboardInterrupt is, so every
+    command ends the same way on both: the last save, the message, the clean-up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _stdout_closed() -> bool:
+    """True when stdout's reader is gone (``headshot capture | true``); stdout then goes to /dev/null so
+    the interpreter's last flush does not fail again."""
+    try:
+        sys.stdout.flush()
+        return False
+    except BrokenPipeError:
+        pass
+    except (OSError, ValueError):
+        return False
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return True
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,20 +117,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from realtime.console import quiet_libraries
 
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         with quiet_libraries(args.verbose):  # TFLite, absl, EGL, libpng, FFmpeg lines only with -v
             return int(handler(args) or 0)
     except HeadshotError as exc:
         print(f"headshot: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("headshot: stopped (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("headshot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError as exc:
+        if not _stdout_closed():
+            return _os_error(exc)
+        print("headshot: stdout was closed by its reader (a pipe) before the summary was printed; the work "
+              "itself is done", file=sys.stderr)
+        return EXIT_STDOUT_CLOSED
     except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"headshot: error: {exc.strerror or exc}{where}: check the path, free space and permissions",
-              file=sys.stderr)
-        return 1
+        return _os_error(exc)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _os_error(exc: OSError) -> int:
+    where = f" ({exc.filename})" if exc.filename else ""
+    print(f"headshot: error: {exc.strerror or exc}{where}: check the path, free space and permissions",
+          file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -300,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-capture", action="store_true", help="leave the capture stage out")
     parser.add_argument("--max-rss-growth-mb", type=float, default=MAX_RSS_GROWTH_MB)
     parser.add_argument("--out", type=Path, default=None, help="write the figures here as JSON")
+    parser.add_argument("--preview", action="store_true",
+                        help="soak the real 'headshot preview --source demo --auto' in a window under Xvfb, "
+                             "sampled from outside (tools/soak_preview.py)")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else 60.0 * (args.minutes if args.minutes else 10.0)
     if seconds <= 0:
@@ -314,9 +317,15 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             parser.error(f"--size: expected WxH like 1280x720, got {args.size!r}")
         size = (width, height)
-    figures = run_soak(seconds, warmup_s=warmup, sample_s=sample, size=size,
-                       max_growth_mb=args.max_rss_growth_mb, engine=not args.no_engine,
-                       capture_on=not args.no_capture)
+    if args.preview:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from soak_preview import run_preview_soak
+
+        figures = run_preview_soak(seconds, warmup_s=warmup, sample_s=sample, max_growth_mb=args.max_rss_growth_mb)
+    else:
+        figures = run_soak(seconds, warmup_s=warmup, sample_s=sample, size=size,
+                           max_growth_mb=args.max_rss_growth_mb, engine=not args.no_engine,
+                           capture_on=not args.no_capture)
     if args.out is not None:
         args.out.write_text(json.dumps(figures, indent=1) + "\n")
     v = figures["verdict"]

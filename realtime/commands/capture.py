@@ -74,6 +74,21 @@ def is_camera(spec: str) -> bool:
     return bool(_CAMERA.match(str(spec).strip()))
 
 
+class FaceCounter:
+    """Sink that counts the frames in which a face was seen: 'no face in any frame' is said as such."""
+
+    name = "faces"
+
+    def __init__(self) -> None:
+        self.frames = 0
+
+    def send(self, frame: Any) -> None:
+        self.frames += frame.face is not None
+
+    def idle(self, source_state: str) -> None:
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
     from realtime.capture.stage import CaptureStage
     from realtime.commands.preview import camera_options
@@ -85,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_seconds is not None and not args.max_seconds > 0:  # also refuses nan
         raise ConfigError(f"expected --max-seconds > 0, got {args.max_seconds}", "pass a positive number")
     live = is_camera(args.source)
+    check_before_opening(args.profile, Path(args.out))  # exit 2 / 6 before the camera and a whole session
     options = PipelineOptions(profile=args.profile, backend=args.backend, background=args.background,
                               relight=args.relight, mirrored=False,
                               **({"precision": args.precision} if args.precision else {}))
@@ -96,19 +112,68 @@ def run(args: argparse.Namespace) -> int:
                              max_seconds=args.max_seconds, stop=stop, source_info=source.describe())
         # The coach on the terminal: one live line on a tty, a line per new instruction otherwise (live only).
         show = not args.json and (live or sys.stderr.isatty())
-        sinks = [stack.enter_context(ConsoleCoach(prefix="headshot capture"))] if show else []
+        faces = FaceCounter()
+        sinks = [faces, *([stack.enter_context(ConsoleCoach(prefix="headshot capture"))] if show else [])]
         loop = Loop(source, [*pipeline.stages, stage], sinks, stop=stop)
         wall_limit = args.max_seconds + LIVE_SLACK_S if live and args.max_seconds else None
-        loop.run(max_seconds=wall_limit)
+        try:
+            loop.run(max_seconds=wall_limit)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (realtime.cli): a photo taken is saved first if it can be
+            last_save(stage, lambda text: print(f"headshot capture: {text}", file=sys.stderr, flush=True))
+            raise
         if not stage.captures:
             stage.finish()  # a video that ended inside a ready window still gets its best frame
     capture = stage.captures[0] if stage.captures else None
     if capture is not None and capture.folder is None and stage.pending is capture:
         _save_pending(stage, args)  # taken, but the disk refused it: retry or ask, else SinkError (exit 6)
     if capture is None or capture.folder is None:
-        return _nothing(stage, args)
+        return _nothing(stage, args, faces.frames)
     _print_capture(capture.report or {}, capture.folder, args.json)
     return 0
+
+
+def check_before_opening(profile: str, out: Path | None) -> None:
+    """A bad profile (exit 2) or an --out folder that cannot be written (exit 6) is found before the camera
+    opens and before the person goes through a whole session for nothing."""
+    from realtime.coach.profile import load_profile
+
+    load_profile(profile)
+    if out is not None:
+        check_out_folder(out)
+
+
+def check_out_folder(out: Path) -> None:
+    """Create ``out`` if needed and make sure files can be made in it (read-only, permissions)."""
+    import os
+
+    from realtime.capture.writer import sink_error
+    from realtime.errors import SinkError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise sink_error(exc, out) from exc
+    if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
+        raise SinkError(f"cannot write the capture under {out} (not a folder you can write to)",
+                        "pass an --out folder you can write to")
+
+
+def last_save(stage: Any, report: Any) -> bool:
+    """At the end of a run (also Ctrl-C, SIGTERM) a last try for each photo kept in memory because the disk
+    refused it; says what was saved and what could not be. True when nothing is left unsaved."""
+    from realtime.errors import SinkError
+
+    error: SinkError | None = None
+    for capture in list(stage.unsaved):
+        try:
+            report(f"saved {stage.write(capture)}")
+        except SinkError as exc:
+            error = exc
+    if stage.unsaved:
+        why = error.one_line() if error else "the disk refused it"
+        report(f"{len(stage.unsaved)} photo(s) taken but not saved ({why}); they are lost when this ends")
+        return False
+    return True
 
 
 def _save_pending(stage: Any, args: argparse.Namespace) -> None:
@@ -143,18 +208,19 @@ def _save_pending(stage: Any, args: argparse.Namespace) -> None:
                     error.fix if error else "pass another --out folder")
 
 
-def _nothing(stage: Any, args: argparse.Namespace) -> int:
+def _nothing(stage: Any, args: argparse.Namespace, face_frames: int) -> int:
     summary = stage.log.timeout_summary()
     summary["reason"] = "time limit" if stage.timed_out else "source ended"
+    summary["face_frames"] = face_frames
     worst = summary["most_failed"]
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         why = (f"no capture within {args.max_seconds:g} s" if stage.timed_out
                else "the source ended before a ready moment")
-        if worst is None:
-            print(f"headshot capture: {why}: no face was seen. Face the camera, closer and in better light.",
-                  file=sys.stderr)
+        if worst is None or not face_frames:
+            print(f"headshot capture: {why}: no face was seen in any frame: face the camera, closer and in "
+                  "better light (check the --source shows a person)", file=sys.stderr)
         else:
             todo = worst["instruction"] or f"fix {worst['check']}"
             print(f"headshot capture: {why}: '{worst['check']}' failed most "

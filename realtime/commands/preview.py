@@ -13,7 +13,9 @@ import threading
 from contextlib import ExitStack
 from typing import Any
 
-from realtime.errors import ConfigError
+from realtime.errors import ConfigError, SinkError
+
+EXIT_NOT_SAVED = SinkError.exit_code  # preview ended with a photo taken that the disk refused
 
 
 def backend_choices() -> tuple[str, ...]:
@@ -105,10 +107,12 @@ def open_live(args: argparse.Namespace, stack: ExitStack, *, mirrored: bool, out
     the camera and models are opened), the live source, the pipeline, and the capture stage over them.
     Returns (window, source, pipeline, capture)."""
     from realtime.capture.stage import CaptureStage
+    from realtime.commands.capture import check_before_opening
     from realtime.pipeline import open_pipeline
     from realtime.sinks.window import Window
     from realtime.sources import open_source
 
+    check_before_opening(args.profile, None)  # a bad profile is exit 2 before the window and camera open
     window = stack.enter_context(Window(fullscreen=fullscreen))
     source = stack.enter_context(open_source(args.source, live=True, **camera_options(args)))
     pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
@@ -152,6 +156,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from realtime.commands.capture import last_save
     from realtime.loop import Loop
     from realtime.sinks.preview import PreviewControls, PreviewSink
 
@@ -172,6 +177,12 @@ def run(args: argparse.Namespace) -> int:
             sinks.append(open_vcam(args, stack, fps=source.fps, required=False))
         report(f"started ({', '.join(controls.status())})")
         loop = Loop(source, [*pipeline.stages, capture], sinks, stop=stop)
-        stats = loop.run(max_seconds=args.seconds)
+        try:
+            stats = loop.run(max_seconds=args.seconds)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: photos kept in memory get a last try, and are named
+            last_save(capture, report)
+            raise
         report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps){stats.skipped_note}")
+        if not last_save(capture, report):  # a photo the disk refused is not dropped silently at the end
+            return EXIT_NOT_SAVED
     return 0

@@ -20,6 +20,8 @@ from realtime.errors import ConfigError
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 CALL_ASPECT = 16 / 9
+MAX_SIDE = 4096  # v4l2loopback and video-call apps top out at 4K; larger is a typo that would eat memory
+MAX_FPS = 120.0
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:
@@ -31,6 +33,9 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     width, height = int(match.group(1)), int(match.group(2))
     if width < 2 or height < 2:
         raise ConfigError(f"expected --size of at least 2x2, got {text!r}", "pass --size WIDTHxHEIGHT like 1280x720")
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise ConfigError(f"expected --size of at most {MAX_SIDE}x{MAX_SIDE}, got {text!r}",
+                          "pass --size WIDTHxHEIGHT like 1280x720")
     return width, height
 
 
@@ -57,8 +62,11 @@ def run(args: argparse.Namespace) -> int:
 
     check_seconds(args)
     size = parse_size(args.size)
-    if args.fps is not None and not args.fps > 0:  # also refuses nan
-        raise ConfigError(f"expected --fps > 0, got {args.fps}", "pass --fps like 30")
+    if args.fps is not None and not 0 < args.fps <= MAX_FPS:  # also refuses nan
+        raise ConfigError(f"expected --fps from above 0 to {MAX_FPS:g}, got {args.fps}", "pass --fps like 30")
+    from realtime.commands.capture import check_before_opening
+
+    check_before_opening(args.profile, None)  # a bad profile is exit 2 before the camera opens
     report = say("vcam")
     stop = threading.Event()
     with ExitStack() as stack:

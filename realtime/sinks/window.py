@@ -7,6 +7,8 @@ capture``, or ``xvfb-run``). The window is a context manager; closing it twice i
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import socket
@@ -54,6 +56,37 @@ def _x11_reachable(display: str) -> bool:
         return False
 
 
+def _x11_refusal(display: str, env: Mapping[str, str]) -> str | None:
+    """Why the X server at ``display`` refuses this client (wrong or missing XAUTHORITY), or None when it
+    accepts it. Connects the way Qt's xcb plugin does (libxcb), so what Qt would abort on is caught here."""
+    name = ctypes.util.find_library("xcb")
+    if name is None:
+        return None  # no libxcb to ask: the socket check above is all there is
+    lib = ctypes.CDLL(name)
+    lib.xcb_connect.restype = ctypes.c_void_p
+    lib.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    lib.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    lib.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    saved = os.environ.get("XAUTHORITY")
+    wanted = env.get("XAUTHORITY")
+    if wanted is not None:
+        os.environ["XAUTHORITY"] = wanted  # libxcb reads the cookie file named by the environment
+    try:
+        connection = lib.xcb_connect(os.fsencode(display), None)
+        error = lib.xcb_connection_has_error(connection)
+        lib.xcb_disconnect(connection)
+    finally:
+        if wanted is not None:
+            if saved is None:
+                os.environ.pop("XAUTHORITY", None)
+            else:
+                os.environ["XAUTHORITY"] = saved
+    if error == 0:
+        return None
+    where = env.get("XAUTHORITY") or "~/.Xauthority"
+    return f"the X server at DISPLAY={display} refuses this user (no valid cookie in XAUTHORITY={where})"
+
+
 def check_display(env: Mapping[str, str] | None = None) -> None:
     """Raise :class:`DisplayError` unless a window can be shown (X11 or Wayland on Linux)."""
     env = os.environ if env is None else env
@@ -61,11 +94,16 @@ def check_display(env: Mapping[str, str] | None = None) -> None:
         return  # a desktop session always has a display there
     display, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
     if display and _x11_reachable(display):
-        return
-    if wayland:
-        runtime = env.get("XDG_RUNTIME_DIR", "")
-        if Path(wayland).is_absolute() and Path(wayland).exists() or runtime and (Path(runtime) / wayland).exists():
+        refusal = _x11_refusal(display, env)
+        if refusal is None:
             return
+        raise DisplayError(refusal, "run as the desktop's user, or point XAUTHORITY at its cookie file "
+                                    "(e.g. XAUTHORITY=/run/user/1000/gdm/Xauthority); or use `headshot capture`")
+    if wayland and not display:
+        # OpenCV's window is Qt with only its xcb (X11) plugin: on Wayland it needs XWayland's DISPLAY.
+        raise DisplayError(f"only a Wayland display is set (WAYLAND_DISPLAY={wayland}); the preview window "
+                           "needs X11", "set DISPLAY to the session's XWayland display (usually DISPLAY=:0), "
+                                        "or use `headshot capture`")
     if display:
         raise DisplayError(f"no X display answers at DISPLAY={display}", NO_DISPLAY_FIX)
     raise DisplayError("no display to open the preview window on (DISPLAY and WAYLAND_DISPLAY unset)",
