@@ -34,7 +34,7 @@ from urllib.parse import parse_qs
 
 import cv2
 
-from realtime.booth.share import open_regular
+from realtime.booth.share_web import open_regular
 
 MAX_FAILURES = 5
 LOCKOUT_S = 60.0

@@ -2,7 +2,7 @@
 
 The booth serves a tiny web page on the local network. Why the standard library's
 :class:`http.server.ThreadingHTTPServer`: it needs no dependency, is well known and audited, serves a
-handful of requests per attendee, and this module only ever answers a fixed set of URL shapes, so a
+handful of requests per attendee, and it only ever answers a fixed set of URL shapes (share_web), so a
 framework would add nothing but surface. It is never exposed to the internet: it binds one explicit
 address (shown on the screen) and makes no outgoing connection.
 
@@ -22,35 +22,29 @@ Rules (tests/booth/test_share_security.py checks each with a real HTTP client):
 from __future__ import annotations
 
 import hmac
-import html
 import logging
-import os
-import re
 import secrets
 import shutil
 import socket
-import stat
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from realtime.booth.share_web import CROPS, QuietServer, ShareHandler, open_regular
 from realtime.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-CROPS = ("square", "vertical", "id")
+__all__ = ["CROPS", "Handoff", "ShareServer", "open_regular", "parse_bind", "lan_address", "qr_modules"]
+
 DEFAULT_PORT = 8019
 SWEEP_S = 5.0
-_TOKEN = r"[A-Za-z0-9_-]{16,64}"
-_PAGE = re.compile(rf"^/s/({_TOKEN})/?$")
-_FILE = re.compile(rf"^/s/({_TOKEN})/([0-9]{{1,3}})/({'|'.join(CROPS)})\.jpg$")
 
 
 @dataclass
@@ -104,22 +98,6 @@ def qr_modules(url: str) -> np.ndarray:
     return np.array([list(row) for row in code.matrix_iter(scale=1, border=4)], np.uint8)
 
 
-def open_regular(path: Path) -> tuple[int, int] | None:
-    """(fd, size) of ``path`` when it is a regular file reached without any symlink, else None."""
-    folder = path.parent
-    if os.path.realpath(folder) != os.path.abspath(folder):
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        return None
-    return fd, info.st_size
-
-
 def delete_photos(handoff: Handoff) -> None:
     """Remove a link's photos, and the session folder once nothing is left in it."""
     for photo in handoff.photos:
@@ -153,10 +131,8 @@ class ShareServer:
     # --- life ----------------------------------------------------------------------------------------------
     def __enter__(self) -> ShareServer:
         handler = type("Handler", (ShareHandler,), {"share": self})
-        server_class = ThreadingHTTPServer
-        if ":" in self.host:  # an IPv6 address
-            server_class = type("ThreadingHTTPServer6", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6})
-        server = server_class((self.host, self.port), handler, bind_and_activate=False)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        server = QuietServer((self.host, self.port), handler, bind_and_activate=False, family=family)
         server.daemon_threads = True
         server.allow_reuse_address = True  # a restarted booth gets its port back at once
         try:
@@ -276,101 +252,3 @@ class ShareServer:
                 self.sweep()
             except OSError as exc:  # a folder that cannot be removed: said, and tried again next sweep
                 log.warning("hand-off clean-up: %s", exc)
-
-
-def page(share: ShareServer, handoff: Handoff) -> bytes:
-    """The attendee's page: each photo's square crop and its three download links."""
-    minutes = max(1, int((handoff.expires - share.clock()) // 60))
-    items = []
-    for n, photo in enumerate(handoff.photos):
-        links = " ".join(f'<a href="{n}/{crop}.jpg" download>{label}</a>'
-                         for crop, label in zip(CROPS, ("Square 1:1", "Vertical 4:5", "ID 35x45 mm"))
-                         if (photo / f"{crop}.jpg").is_file())
-        items.append(f'<li><img src="{n}/square.jpg" alt="photo {n + 1}" width="240"><br>{links}</li>')
-    return ("<!doctype html><html><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width'><title>Your headshot</title>"
-            "<style>body{font-family:sans-serif;margin:1em}li{list-style:none;margin:1em 0}"
-            "a{display:inline-block;margin:.3em;padding:.6em;background:#3c8;color:#fff;border-radius:.4em;"
-            "text-decoration:none}</style></head><body><h1>Your headshot</h1><ul>"
-            + "".join(items)
-            + f"</ul><p>This link works for {html.escape(str(minutes))} more minute(s), on the booth's "
-            "network only.</p></body></html>").encode()
-
-
-class ShareHandler(BaseHTTPRequestHandler):
-    """Answers the fixed URL shapes above; everything else is the same plain 404."""
-
-    share: ShareServer
-    server_version = "HeadshotBooth"
-    sys_version = ""
-    timeout = 15  # a client that stalls frees its thread
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
-        log.debug("share %s: %s", self.client_address[0], "request")  # never log URLs: they hold tokens
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        path = self.path.split("?", 1)[0]
-        if path.startswith("/operator") and self.share.operator is not None:
-            self.respond(*self.share.operator.handle("GET", self.path, self.headers, b""))
-            return
-        match = _PAGE.match(path)
-        if match:
-            handoff = self.share.find(match.group(1))
-            if handoff is not None:
-                self.respond(HTTPStatus.OK, {"Content-Type": "text/html; charset=utf-8"}, page(self.share, handoff))
-                return
-        match = _FILE.match(path)
-        if match:
-            handoff = self.share.find(match.group(1))
-            index = int(match.group(2))
-            if handoff is not None and index < len(handoff.photos):
-                opened = open_regular(handoff.photos[index] / f"{match.group(3)}.jpg")
-                if opened is not None:
-                    self.send_file(*opened, f"headshot-{index + 1}-{match.group(3)}.jpg")
-                    return
-        self.not_found()
-
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(min(length, 64 * 1024)) if length > 0 else b""
-        if self.path.startswith("/operator") and self.share.operator is not None:
-            self.respond(*self.share.operator.handle("POST", self.path, self.headers, body))
-            return
-        self.not_found()
-
-    def not_found(self) -> None:
-        self.respond(HTTPStatus.NOT_FOUND, {"Content-Type": "text/plain"}, b"Not found\n")
-
-    def common_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("X-Frame-Options", "DENY")
-
-    def respond(self, status: int, headers: dict[str, str], body: Any) -> None:
-        """Send ``body``: bytes, or an open binary file (streamed, then closed)."""
-        self.send_response(status)
-        self.common_headers()
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if isinstance(body, bytes):
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        with body:
-            body.seek(0, os.SEEK_END)
-            self.send_header("Content-Length", str(body.tell()))
-            self.end_headers()
-            body.seek(0)
-            shutil.copyfileobj(body, self.wfile)
-
-    def send_file(self, fd: int, size: int, name: str) -> None:
-        with os.fdopen(fd, "rb") as handle:
-            self.send_response(HTTPStatus.OK)
-            self.common_headers()
-            self.send_header("Content-Type", "image/jpeg")
-            self.send_header("Content-Length", str(size))
-            self.send_header("Content-Disposition", f'attachment; filename="{name}"')
-            self.end_headers()
-            shutil.copyfileobj(handle, self.wfile)

@@ -271,3 +271,15 @@ def test_bind_to_a_busy_port_is_a_config_error():
         busy.listen()
         with pytest.raises(ConfigError, match="cannot serve on 127.0.0.1"):
             ShareServer("127.0.0.1", busy.getsockname()[1]).__enter__()
+
+
+def test_oversized_or_malformed_post_is_refused_before_reading(booth):
+    share, _, photo, _ = booth
+    for length in ("99999999", "-5", "abc"):
+        conn = http.client.HTTPConnection(share.host, share.port, timeout=10)
+        conn.putrequest("POST", "/operator/delete")
+        conn.putheader("Content-Length", length)
+        conn.endheaders()
+        response = conn.getresponse()
+        assert response.status == 400 and photo.exists()
+        conn.close()
