@@ -13,6 +13,7 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,42 +35,78 @@ def _v4l2_name(device: str) -> str:
         return "?"
 
 
-def check_cameras() -> list[Finding]:
+def check_cameras(open_capture: Callable[[str], Any] | None = None) -> list[Finding]:
+    """One finding per /dev/video* device: its name, its modes, and the one a live command uses by default."""
     if platform.system() != "Linux":
         return [Finding("cameras", True, "camera listing is only done on Linux; pass --source 0 to try the first")]
     devices = sorted(glob.glob("/dev/video*"), key=lambda p: int(p[10:]) if p[10:].isdigit() else 0)
     if not devices:
         return [Finding("cameras", False, "no /dev/video* device",
                         "plug in a webcam (or use --source demo); in a VM or container pass the device through")]
-    findings = []
-    for device in devices:
-        name = _v4l2_name(device)
-        findings.append(Finding("camera", True, f"{device}: {name}; modes: {describe_modes(device)}"))
-    return findings
+    return [camera_finding(device, _v4l2_name(device), open_capture) for device in devices]
 
 
-def describe_modes(device: str) -> str:
-    """The camera's pixel formats and sizes, read with OpenCV (v4l2-ctl gives more, when installed)."""
+def camera_finding(device: str, name: str, open_capture: Callable[[str], Any] | None = None) -> Finding:
+    """``device``'s modes (v4l2-ctl when installed, else probed through OpenCV) and the default choice."""
+    from realtime.sources.camera import choose_mode
+
+    modes = v4l2_ctl_modes(device)
+    how = "v4l2-ctl"
+    if not modes:
+        modes, how = probe_device(device, open_capture), "probed through OpenCV"
+    if modes is None:
+        return Finding("camera", False, f"{device}: {name}; could not open it (busy, or not a capture device)",
+                       "close other apps using it; a loopback or metadata node is not a camera")
+    if not modes:
+        return Finding("camera", True, f"{device}: {name}; no 16:9 or 4:3 mode answered ({how})")
+    chosen = choose_mode(modes)
+    listed = ", ".join(f"{w}x{h}@{fps:g}" for w, h, fps in modes)
+    default = (f"default {chosen[0]}x{chosen[1]} at {chosen[2]:g} fps" if chosen
+               else "no 16:9 mode: the camera's own mode is used")
+    return Finding("camera", True, f"{device}: {name}; {default}; modes ({how}): {listed}")
+
+
+def v4l2_ctl_modes(device: str) -> list[tuple[int, int, float]]:
+    """Every size and frame rate ``v4l2-ctl --list-formats-ext`` lists (MJPG or any), largest first."""
+    import re
     import shutil
     import subprocess
 
-    if shutil.which("v4l2-ctl"):
-        try:
-            out = subprocess.run(["v4l2-ctl", "-d", device, "--list-formats-ext"], capture_output=True,
-                                 text=True, timeout=5).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            out = ""
-        sizes = sorted({line.split()[-1] for line in out.splitlines() if "Size:" in line})
-        if sizes:
-            return ", ".join(sizes)
-    import cv2
+    if not shutil.which("v4l2-ctl"):
+        return []
+    try:
+        out = subprocess.run(["v4l2-ctl", "-d", device, "--list-formats-ext"], capture_output=True, text=True,
+                             timeout=5).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    modes: dict[tuple[int, int], float] = {}
+    size: tuple[int, int] | None = None
+    for line in out.splitlines():
+        found = re.search(r"Size: \w+ (\d+)x(\d+)", line)
+        if found:
+            size = (int(found.group(1)), int(found.group(2)))
+            modes.setdefault(size, 0.0)
+            continue
+        rate = re.search(r"\(([\d.]+) fps\)", line)
+        if rate and size is not None:
+            modes[size] = max(modes[size], float(rate.group(1)))
+    return sorted(((w, h, fps) for (w, h), fps in modes.items()), key=lambda m: (-m[0] * m[1], -m[2]))
 
-    capture = cv2.VideoCapture(device, cv2.CAP_V4L2)
+
+# Sizes probed through OpenCV when v4l2-ctl is not installed: the 16:9 ones and the common 4:3 ones.
+PROBE_SIZES = ((3840, 2160), (2560, 1440), (1920, 1080), (1600, 1200), (1600, 900), (1280, 960), (1280, 720),
+               (1024, 768), (960, 540), (800, 600), (640, 480), (640, 360))
+
+
+def probe_device(device: str, open_capture: Callable[[str], Any] | None = None) -> list[tuple[int, int, float]] | None:
+    """The modes the camera accepts among :data:`PROBE_SIZES` (None: it would not open)."""
+    from realtime.sources.camera import open_v4l2, probe_modes
+
+    capture = (open_capture or open_v4l2)(device)
     try:
         if not capture.isOpened():
-            return "could not open (busy, or not a capture device)"
-        return (f"{int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))}x{int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))}"
-                f" at {capture.get(cv2.CAP_PROP_FPS):.0f} fps (default mode; install v4l-utils for all modes)")
+            return None
+        return probe_modes(capture, PROBE_SIZES)
     finally:
         capture.release()
 

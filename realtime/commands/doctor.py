@@ -7,7 +7,11 @@ import json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("doctor", help="check cameras, display, virtual camera, GPU, models")
+    parser = sub.add_parser("doctor", help="check cameras, display, virtual camera, GPU, models",
+                            description="Check what this machine offers Headshot Studio: each camera with its "
+                                        "modes and the one used by default, the display, the virtual camera, "
+                                        "ONNX Runtime, the GPU and TensorRT, the models and the engine cache; "
+                                        "for each missing piece, what to do. Needs no camera, display or GPU.")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.set_defaults(handler=run)
 
