@@ -9,7 +9,11 @@ from contextlib import ExitStack
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("bench", help="measure per-stage speed and latency against a baseline")
+    parser = sub.add_parser("bench", help="measure per-stage speed and latency against a baseline",
+                            description="Run the real loop (engine, face, coach, capture, overlay) on the demo "
+                                        "clip at each size and measure every stage, fps and end-to-end latency, "
+                                        "next to the common approach (MediaPipe selfie segmentation + NumPy blend "
+                                        "+ face mesh) measured in the same run. --json gives every figure.")
     parser.add_argument("--quick", action="store_true", help="one size, fewer frames: under a minute")
     parser.add_argument("--frames", type=int, default=None, help="frames per clip (default 120, quick 60)")
     parser.add_argument("--backend", action="append", choices=("onnxruntime", "tensorrt"),
