@@ -132,9 +132,13 @@ class TensorRTEngine(Engine):
                 except BaseException:
                     self._release()
                     raise
-        except BaseException:
+        except BaseException as exc:
             self._gpu = None
             gpu.close()
+            if isinstance(exc, Exception) and not isinstance(exc, EngineError):
+                raise EngineError(f"TensorRT could not open the engine ({type(exc).__name__}: {exc})",
+                                  "see the TensorRT log above; try --precision fp32 or --backend onnxruntime"
+                                  ) from exc
             raise
         specs = [TensorSpec(r.name, r.dtype, tuple(d if d >= 0 else None for d in r.shape)) for r in self._rows]
         return ([s for s, r in zip(specs, self._rows, strict=True) if r.is_input],
@@ -279,6 +283,16 @@ class TensorRTEngine(Engine):
         gpu = self._gpu
         assert gpu is not None  # Engine.run checks the engine is open
         shapes = {name: tuple(int(d) for d in array.shape) for name, array in feeds.items()}
+        try:
+            return self._run(gpu, feeds, outputs, shapes)
+        except EngineError:
+            raise
+        except Exception as exc:  # pycuda/cuda-python and TensorRT raise their own types: name them once
+            raise EngineError(f"TensorRT failed to run the frame ({type(exc).__name__}: {exc})",
+                              "see the TensorRT log; try --backend onnxruntime") from exc
+
+    def _run(self, gpu: PycudaRuntime | CudaPythonRuntime, feeds: dict[str, np.ndarray], outputs: list[str],
+             shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
         with gpu.current():
             if shapes != self._bound:
                 self._bind(shapes)

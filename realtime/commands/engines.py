@@ -49,6 +49,8 @@ def run_build(args: argparse.Namespace) -> int:
         state = info.details.get("engine", "ready")
         print(f"{variant}: {info.backend} {info.precision} on {info.device} ({state}, {opened:.1f} s), "
               f"model sha256 {info.model_sha256[:12]}")
+        if info.details.get("auto"):
+            print(f"  {info.details['auto']}")
     return 0
 
 
