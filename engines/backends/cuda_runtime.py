@@ -93,7 +93,8 @@ class CudaPythonRuntime:
 
     def _check(self, result: Any, call: str) -> Any:
         err, *values = result if isinstance(result, tuple) else (result,)
-        if int(err) != 0:
+        success = getattr(getattr(self._rt, "cudaError_t", None), "cudaSuccess", 0)
+        if err != success and err != 0:
             raise EngineError(f"CUDA {call} failed ({err})", "check the GPU and driver, or use --backend onnxruntime")
         return values[0] if len(values) == 1 else values
 

@@ -61,3 +61,25 @@ def test_an_exception_while_opening_is_an_engine_error_and_releases_everything(f
     with pytest.raises(EngineError, match=r"TensorRT could not open the engine \(RuntimeError: cuMemAlloc"):
         TensorRTEngine(trt_studio_model, precision="fp32", cache=ArtifactCache(tmp_path)).open()
     assert not fake_cuda.stack() and not fake_cuda._MEMORY
+
+
+def test_cuda_python_errors_are_engine_errors():
+    from engines.backends.cuda_runtime import CudaPythonRuntime
+    from tests.engines import fake_cuda
+
+    runtime = CudaPythonRuntime(fake_cuda.cudart, 0)
+    with pytest.raises(EngineError, match=r"CUDA cudaMalloc failed \(2\)"):
+        runtime._check((2, None), "cudaMalloc")
+    fake_cuda.reset_thread()
+
+
+def test_neither_cuda_binding_importable_names_both(monkeypatch):
+    import sys
+
+    from engines.backends.cuda_runtime import open_gpu_runtime
+
+    for name in ("pycuda", "pycuda.driver", "cuda", "cuda.bindings", "cuda.bindings.runtime", "cuda.cudart"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(EngineError, match="neither pycuda nor cuda-python imports") as caught:
+        open_gpu_runtime(0)
+    assert "cuda-python" in caught.value.fix and "--backend onnxruntime" in caught.value.fix
