@@ -1,8 +1,9 @@
 """The one place that assembles the model an engine runs: the studio graph around the segmentation model.
 
 ``open_studio_engine`` is what the loop, ``headshot process`` and ``headshot bench`` call. The studio
-graph (``engines.graph``) differs slightly per backend (ONNX Runtime gets a faster uint8 conversion that
-TensorRT lacks), so the model is passed to ``open_backend`` as a function of the backend's name.
+graph (``engines.graph``) differs slightly per backend (ONNX Runtime transposes the uint8 frame and rounds
+with QuantizeLinear, faster on its CPU; TensorRT allows uint8 only on the network's boundary, so its graph
+casts there), so the model is passed to ``open_backend`` as a function of the backend's name.
 """
 
 from __future__ import annotations

@@ -32,6 +32,12 @@ def test_tensorrt_graph_passes_at_every_precision(trt_studio_model, trt_qdq_segm
     assert any(n.op_type == "DequantizeLinear" for n in int8.graph.node)
 
 
+def test_bare_segmentation_models_pass(segmentation_model, trt_qdq_segmentation):
+    """``--segmentation-only`` hands TensorRT the bare model (fp32, or the Q/DQ one for int8)."""
+    assert lint(segmentation_model) == []
+    assert lint(trt_qdq_segmentation) == []
+
+
 def test_boundary_is_uint8_only_through_casts(trt_studio_model):
     g = trt_studio_model.graph
     producers = {o: n for n in g.node for o in n.output}
