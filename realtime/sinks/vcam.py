@@ -92,9 +92,17 @@ def open_camera(size: tuple[int, int], fps: float, *, device: str | None = None,
         try:
             return pyvirtualcam.Camera(size[0], size[1], fps, fmt=fmt, device=device, backend=backend)
         except (RuntimeError, ValueError) as exc:
-            errors.append(f"{fmt}: {' / '.join(str(exc).splitlines()) or 'no backend'}")
+            errors.append(short_error(exc))
     where = f"device {device}" if device else "any virtual camera device"
-    raise SinkError(f"could not open {where} at {size[0]}x{size[1]} ({'; '.join(errors)})", no_device_fix())
+    said = "; ".join(dict.fromkeys(errors))  # every format usually fails for the same reason: say it once
+    raise SinkError(f"could not open {where} at {size[0]}x{size[1]} ({said})", no_device_fix())
+
+
+def short_error(exc: BaseException, limit: int = 160) -> str:
+    """pyvirtualcam's error, first line only (its backends list every device they tried), at most ``limit``."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else "no backend"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 @dataclass
@@ -225,7 +233,8 @@ class VirtualCameraSink:
                 except (SinkError, ConfigError) as exc:
                     retry_at = time.monotonic() + self.retry_s[min(attempt, len(self.retry_s) - 1)]
                     attempt += 1
-                    log.warning("virtual camera still unavailable, retrying: %s", exc.problem)
+                    # Said once when it first failed (open()); each retry only in -v's log.
+                    log.debug("virtual camera still unavailable, retrying: %s", exc.problem)
                     continue
             if buffer is None or buffer_fmt != self._camera.fmt:
                 buffer_fmt = self._camera.fmt
