@@ -68,7 +68,7 @@ class ScoreLimits:
     pitch_deg: float = 8.0
     roll_deg: float = 6.0
     gaze: float = 0.12
-    eyes_open_min: float = 0.035
+    eyes_open_min: float = 0.068
     smile_target: float = 0.45
     motion_max: float = 0.5  # IED per second
 

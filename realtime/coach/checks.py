@@ -48,6 +48,12 @@ CHECKS: dict[str, CheckFn] = {
     "motion": face_checks.check_motion,
     "background": light_checks.check_background,
 }
+# What each check is judged on: "delivered" = what the studio will hand over (the background decided by
+# the background mode in effect: blur or a backdrop hides the room); "camera" = the camera frame as
+# grabbed (framing, pose, eyes, gaze, expression, sharpness, motion; light is measured on the frame
+# too, with exposure in stops so that a skin tone is never read as bad light).
+JUDGED_ON: dict[str, str] = {name: "camera" for name in CHECK_ORDER} | {"background": "delivered"}
+
 if tuple(CHECKS) != CHECK_ORDER:  # pragma: no cover - a programming error caught at import
     raise RuntimeError(f"check table out of step with the profile schema: {tuple(CHECKS)} vs {CHECK_ORDER}")
 
@@ -107,6 +113,7 @@ def measurements(
     if lighting is not None:
         out.update(
             exposure=lighting.exposure,
+            exposure_stops=lighting.exposure_stops,
             evenness=lighting.evenness,
             clipped_dark=lighting.clipped_dark,
             clipped_bright=lighting.clipped_bright,

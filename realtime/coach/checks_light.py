@@ -25,11 +25,12 @@ def _missing(ctx: CheckContext, s: CheckSettings) -> CheckResult:
 
 
 def check_exposure(ctx: CheckContext, s: CheckSettings) -> CheckResult:
-    """Band ``low``-``high``: mean linear luminance of the face skin."""
+    """Band ``low``-``high``: stops from a correct exposure, judged the same whatever the skin tone (eye
+    whites, skin highlights and clipping; see ``realtime.face.exposure``)."""
     light = ctx.lighting
     if ctx.face is None or light is None:
         return _missing(ctx, s)
-    value = light.exposure
+    value = light.exposure_stops
     return graded(s, value, ADD_LIGHT if s.band.low is not None and value < s.band.low else TOO_BRIGHT)
 
 
@@ -62,7 +63,7 @@ def check_evenness(ctx: CheckContext, s: CheckSettings) -> CheckResult:
 
 
 def check_backlight(ctx: CheckContext, s: CheckSettings) -> CheckResult:
-    """Band ``max``: background / face luminance (needs the matte)."""
+    """Band ``max``: background luminance / the face level a correct exposure gives (needs the matte)."""
     light = ctx.lighting
     if ctx.face is None or light is None:
         return _missing(ctx, s)

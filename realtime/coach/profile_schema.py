@@ -82,7 +82,7 @@ CHECK_KEYS: dict[str, dict[str, Spec]] = {
         "mouth_open_max": Num(0.0, 1.0),
         "target": Num(0.0, 1.0),
     },
-    "exposure": {"low": Num(0.0, 1.0), "high": Num(0.0, 1.0)},
+    "exposure": {"low": Num(-4.0, 4.0), "high": Num(-4.0, 4.0)},  # stops from correct
     "clipping": {"max_share": Num(0.0, 1.0)},
     "evenness": {"min": Num(0.0, 1.0)},
     "backlight": {"max": Num(0.0, 100.0)},

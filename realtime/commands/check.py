@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from realtime.coach.assessment import CheckResult
-from realtime.coach.checks import evaluate, measurements
+from realtime.coach.checks import JUDGED_ON, evaluate, measurements
 from realtime.coach.profile import DEFAULT_PROFILE, Profile, load_profile
 from realtime.errors import HeadshotError
 
@@ -159,7 +159,7 @@ def grade(image: np.ndarray, analyzer: Any, matte: Matte | None, profile: Profil
         "instruction": top.instruction if top else None,
         "instruction_check": top.name if top else None,
         "crop": list(framing.crop) if framing else None,
-        "checks": {name: r.as_json() for name, r in results.items()},
+        "checks": {name: {**r.as_json(), "judged_on": JUDGED_ON[name]} for name, r in results.items()},
         "measurements": {**{k: None for k in REPORTED}, **measured},
         "notes": notes,
     }

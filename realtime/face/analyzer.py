@@ -2,7 +2,8 @@
 
 Why two MediaPipe graphs: the face mesh (with iris refinement) measures one face finely but its own
 detector is short-range and misses small or second faces; the full-range face detector counts people.
-``faces`` is the larger of the two counts.
+``faces`` counts the detector's faces (confidence-gated) and mesh faces a detection confirms: a mesh
+hit on a blurred background object does not make a second person.
 
 Why the mesh runs on a crop: a fixed-size square (``CROP_PX``) around the subject, cut and resampled in
 one ``warpAffine`` with a constant border, so a small face far away is enlarged, a tight close-up that
@@ -32,7 +33,7 @@ import numpy as np
 
 from realtime.errors import EngineError
 from realtime.face import landmarks as lm
-from realtime.face.detection import FaceCounter, area
+from realtime.face.detection import FaceCounter, area, confirmed_by
 from realtime.face.features import EyeBaseline, measure
 from realtime.face.observation import FaceObservation
 from realtime.face.pose import DEFAULT_FOV_DEG, estimate_pose
@@ -258,11 +259,13 @@ class FaceAnalyzer:
         feats = measure(points)
         pose = estimate_pose(points, w, h, self.field_of_view_deg)
 
-        faces = max(len(self._detections), len(mesh_boxes), 1)
-        if len(self._detections) >= 2:
-            ratio = _ratio([area(b) for b in self._detections])
-        else:
-            ratio = _ratio([area(b) for b in mesh_boxes])
+        # Faces are counted with a confidence gate: the detector's boxes (score >= MIN_CONFIDENCE), and a
+        # mesh face only where a detection confirms it. The mesh has no score of its own and fits a face
+        # to a blurred background object now and then; the subject (measured here) always counts.
+        confirmed = [b for b in mesh_boxes if b == box or confirmed_by(b, self._detections)]
+        boxes = self._detections if len(self._detections) >= len(confirmed) else confirmed
+        faces = max(len(boxes), 1)
+        ratio = _ratio([area(b) for b in boxes])
 
         motion = 0.0
         baseline: float | None = None

@@ -65,6 +65,11 @@ def _same_face(box: Box, kept: Box) -> bool:
     return inside or _iou(box, kept) > _SAME_FACE_IOU
 
 
+def confirmed_by(box: Box, detections: list[Box]) -> bool:
+    """True when a confidence-gated detection is the same face as ``box`` (a mesh face's box)."""
+    return any(_same_face(box, d) or _same_face(d, box) for d in detections)
+
+
 def tiles(width: int, height: int, fraction: float) -> list[tuple[int, int, int]]:
     """Square tiles (x0, y0, side) of side ``fraction`` x the shorter side, covering the frame with overlap."""
     side = max(int(min(width, height) * fraction), 1)

@@ -9,12 +9,17 @@ cost flat across camera resolutions.
 
 Measures (``LightingObservation`` fields):
 
-- exposure: mean linear luminance of skin, Y = 0.2126 R + 0.7152 G + 0.0722 B after sRGB decoding.
+- exposure: mean linear luminance of skin, Y = 0.2126 R + 0.7152 G + 0.0722 B after sRGB decoding
+  (reported; it depends on skin tone, so the exposure check reads ``exposure_stops`` instead).
+- exposure_stops: stops from a correct exposure, from the eye whites, the skin highlights and clipping
+  (``realtime.face.exposure``): the same for a light and a dark face lit alike.
 - clipped_dark / clipped_bright: share of skin pixels whose 8-bit sRGB luma (OpenCV gray) is <= 25 /
   >= 247, measured on the shrunk face (tiny specular dots average away; broad clipping does not).
 - evenness: min/max of the mean skin luminance on either side of the face midline (a line fitted
   through the mesh midline points), brighter_side names the person's own side.
-- backlight: mean linear luminance of the background (matte < 0.5) / exposure; None without a matte.
+- backlight: mean linear luminance of the background (matte < 0.5) / the skin-highlight level a
+  correctly exposed face would have at this exposure (``HIGHLIGHT_LEVEL * 2 ** exposure_stops``), so a
+  dark-skinned face does not make the same wall read brighter; None without a matte.
 - lab_a / lab_b: mean CIELAB a*, b* of skin pixels (OpenCV, float input 0..1, D65).
 - key light: a first-order spherical-harmonics fit Y = c0 + c . n over visible skin vertices, n the
   canonical face's outward normals in the head frame; the light comes from c. Azimuth = atan2(c_x, -c_z)
@@ -41,6 +46,7 @@ import numpy as np
 from realtime.face import landmarks as lm
 from realtime.face.canonical import canonical_face
 from realtime.face.detection import halve_until
+from realtime.face.exposure import HIGHLIGHT_LEVEL, estimate, sclera_pixels
 from realtime.face.observation import FaceObservation, LightingObservation
 from realtime.face.pose import rotation_from_euler
 
@@ -138,7 +144,7 @@ def _sharpness(image: np.ndarray, face: FaceObservation) -> float:
     return float(cv2.Laplacian(gray.astype(np.float32), cv2.CV_32F).var())
 
 
-def _background(image: np.ndarray, alpha: np.ndarray, exposure: float) -> tuple[float | None, float | None]:
+def _background(image: np.ndarray, alpha: np.ndarray, face_level: float) -> tuple[float | None, float | None]:
     small = halve_until(image, 2 * BACKGROUND_WIDTH)  # cheap exact halvings first, then one small resize
     if small.shape[1] > BACKGROUND_WIDTH:
         height = max(int(round(small.shape[0] * BACKGROUND_WIDTH / small.shape[1])), 1)
@@ -147,7 +153,7 @@ def _background(image: np.ndarray, alpha: np.ndarray, exposure: float) -> tuple[
     background = small_alpha < 0.5
     if not background.any():
         return None, None
-    backlight = float(linear_luminance(small)[background].mean() / max(exposure, 1e-3))
+    backlight = float(linear_luminance(small)[background].mean() / max(face_level, 1e-3))
     away = cv2.erode(background.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     if not away.any():
         return backlight, None
@@ -182,6 +188,9 @@ def measure_lighting(
     skin_y = luminance[skin]
     exposure = float(skin_y.mean())
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)[skin]
+    clipped_bright = float((gray >= CLIP_BRIGHT).mean())
+    opening = min(face.eye_open_left, face.eye_open_right)
+    judged = estimate(skin_y, clipped_bright, sclera_pixels(image_bgr, face.landmarks), opening)
 
     slope, intercept = np.polyfit(pts[_MIDLINE, 1], pts[_MIDLINE, 0], 1)
     ys, xs = np.nonzero(skin)
@@ -193,11 +202,12 @@ def measure_lighting(
 
     lab = cv2.cvtColor((small[skin].astype(np.float32) / 255.0).reshape(-1, 1, 3), cv2.COLOR_BGR2Lab)
     azimuth, elevation = _key_light(face, pts, luminance, mask)
-    backlight, busyness = _background(image_bgr, alpha, exposure) if alpha is not None else (None, None)
+    face_level = HIGHLIGHT_LEVEL * 2.0**judged.stops
+    backlight, busyness = _background(image_bgr, alpha, face_level) if alpha is not None else (None, None)
     return LightingObservation(
         exposure=exposure,
         clipped_dark=float((gray <= CLIP_DARK).mean()),
-        clipped_bright=float((gray >= CLIP_BRIGHT).mean()),
+        clipped_bright=clipped_bright,
         evenness=float(evenness),
         brighter_side="left" if person_left >= person_right else "right",
         backlight=backlight,
@@ -207,4 +217,5 @@ def measure_lighting(
         key_light_elevation_deg=elevation,
         sharpness=_sharpness(image_bgr, face),
         background_busyness=busyness,
+        exposure_stops=judged.stops,
     )

@@ -73,3 +73,5 @@ class LightingObservation:
     sharpness: float  # variance of the Laplacian (8-bit scale) on the eye band resampled to IED = 64 px
     background_busyness: float | None  # mean gradient magnitude (gray 0..1, frame 320 px wide) of the
     # background (matte < 0.5); None without a matte
+    exposure_stops: float = 0.0  # stops from a correct exposure whatever the skin tone (+ over, - under);
+    # see realtime.face.exposure

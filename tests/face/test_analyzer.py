@@ -51,7 +51,7 @@ def test_face_is_measured_wherever_and_however_big(photo_analyzer, astronaut, as
 
 def test_astronaut_measures_are_plausible(astronaut_face) -> None:
     f = astronaut_face
-    assert 0.06 < f.eye_open_left < 0.12 and 0.06 < f.eye_open_right < 0.12
+    assert 0.08 < f.eye_open_left < 0.18 and 0.08 < f.eye_open_right < 0.18  # lid gap / inter-eye distance
     assert f.eye_open_baseline is None and not f.blinking  # photos carry no baseline
     assert f.gaze < 0.12  # she looks into the lens
     assert f.smile > 0.5  # a broad smile, teeth showing
@@ -97,7 +97,7 @@ def test_painted_shut_eyes_read_closed(photo_analyzer, astronaut, astronaut_face
     assert closed is not None
     assert closed.eye_open_left < 0.5 * astronaut_face.eye_open_left
     assert closed.eye_open_right < 0.5 * astronaut_face.eye_open_right
-    assert max(closed.eye_open_left, closed.eye_open_right) < 0.035  # the guidelines' absolute floor
+    assert max(closed.eye_open_left, closed.eye_open_right) < 0.068  # the professional profile's floor
 
 
 def test_tracking_motion_baseline_and_blink(astronaut, astronaut_face) -> None:
