@@ -67,6 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
                         help="engine precision (default: the backend's)")
     parser.add_argument("--json", action="store_true", help="print the report path and summary as JSON")
+    parser.add_argument("--upscale", action="store_true",
+                        help="resize crops smaller than the profile's sizes up to them (Lanczos); default: "
+                             "native pixels only")
     parser.set_defaults(handler=run)
 
 
@@ -101,6 +104,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"expected --max-seconds > 0, got {args.max_seconds}", "pass a positive number")
     live = is_camera(args.source)
     check_before_opening(args.profile, Path(args.out))  # exit 2 / 6 before the camera and a whole session
+    from realtime.sources.photo_read import is_still_source
+
+    if is_still_source(args.source):  # photos: graded and rendered at once, no live gate (issue #15)
+        from realtime.commands.capture_still import run_still
+
+        return run_still(args)
     options = PipelineOptions(profile=args.profile, backend=args.backend, background=args.background,
                               relight=args.relight, mirrored=False,
                               **({"precision": args.precision} if args.precision else {}))

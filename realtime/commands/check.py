@@ -6,8 +6,15 @@ backlight, background; the crown for headroom) use one when a segmenter is avail
 engine when it offers a matte, else MediaPipe's selfie segmentation from the pinned wheel; with
 ``--matte none`` or neither available they read "not measured" and do not fail.
 
-A file that cannot be read is one error line on stderr; the others are still graded, and the exit code
-is 1 when any photo could not be read.
+Photo words (issue #15): a photo cannot move closer, so resolution is said in pixels ("too small for a
+1080x1350 portrait: use a photo at least N px across"), pose as the photo shows it ("taken from below",
+a face on its side as a rotated photo), no colour cast on a grayscale photo, no focus verdict on a face
+too small to judge, and a photo with no face is one line (:mod:`realtime.capture.photo_words`). Photos
+are read upright (EXIF), HEIC/HEIF, grayscale, 16-bit, alpha and CMYK included
+(:mod:`realtime.sources.photo_read`).
+
+Exit codes: 0 every photo passes; 10 at least one does not (it says what a better photo needs); 3 a
+photo could not be read (one error line on stderr; the others are still graded); 2 a bad profile.
 """
 
 from __future__ import annotations
@@ -25,14 +32,15 @@ import cv2
 import numpy as np
 
 from realtime.coach.assessment import CheckResult
-from realtime.coach.checks import JUDGED_ON, evaluate, measurements
 from realtime.coach.profile import DEFAULT_PROFILE, Profile, load_profile
 from realtime.errors import HeadshotError
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
-REPORTED = ("yaw_deg", "pitch_deg", "roll_deg", "eyes_open", "smile", "gaze", "evenness", "exposure")
+from realtime.sources.photo_read import PHOTO_SUFFIXES as IMAGE_SUFFIXES  # noqa: E402
+
+EXIT_NOT_HEADSHOT = 10
+EXIT_UNREADABLE = 3
 Matte = Callable[[np.ndarray], np.ndarray]
 
 
@@ -52,8 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from realtime.errors import SourceError
+    from realtime.sources.photo_read import read_photo
+
     profile = load_profile(args.profile)
-    failed = 0
+    unreadable = failing = 0
     # Imported here: MediaPipe takes a moment to load, and `headshot --help` should not wait for it.
     from realtime.face.analyzer import FaceAnalyzer
 
@@ -62,22 +73,27 @@ def run(args: argparse.Namespace) -> int:
         matte, matte_name = open_matte(stack) if args.matte == "auto" else (None, None)
         for path, problem in expand(args.photos):
             if problem:
-                failed += 1
+                unreadable += 1
                 print(f"headshot: error: {path}: {problem}", file=sys.stderr)
                 continue
-            image = read_image(path)
-            if image is None:
-                failed += 1
-                print(f"headshot: error: {path}: cannot read it as an image: check the file", file=sys.stderr)
+            try:
+                photo = read_photo(path)
+            except SourceError as exc:
+                unreadable += 1
+                print(f"headshot: error: {path}: cannot read it as an image ({exc.problem}): check the file",
+                      file=sys.stderr)
                 continue
-            report = grade(image, analyzer, matte, profile)
+            report = grade(photo.image, analyzer, matte, profile, grayscale=photo.grayscale)
             report["path"] = str(path)
             report["matte"] = matte_name if matte is not None else None
+            failing += not report["headshot"]
             if args.json:
                 print(json.dumps(report), flush=True)
             else:
                 print_table(report, profile, sys.stdout)
-    return 1 if failed else 0
+    if unreadable:
+        return EXIT_UNREADABLE
+    return EXIT_NOT_HEADSHOT if failing else 0
 
 
 def expand(items: list[str]) -> Iterator[tuple[Path, str | None]]:
@@ -96,17 +112,14 @@ def expand(items: list[str]) -> Iterator[tuple[Path, str | None]]:
 
 
 def read_image(path: Path) -> np.ndarray | None:
-    """BGR uint8, or None when the file is not a readable image (any path encoding)."""
+    """BGR uint8, upright, or None when the file is not a readable image (any path encoding)."""
+    from realtime.errors import SourceError
+    from realtime.sources.photo_read import read_photo
+
     try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError:
+        return read_photo(path).image
+    except SourceError:
         return None
-    if data.size == 0:
-        return None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if image is None or image.ndim != 3 or image.shape[0] < 2 or image.shape[1] < 2:
-        return None
-    return image
 
 
 def open_matte(stack: ExitStack) -> tuple[Matte | None, str | None]:
@@ -136,33 +149,16 @@ def open_matte(stack: ExitStack) -> tuple[Matte | None, str | None]:
     return segment, "mediapipe-selfie-segmentation"
 
 
-def grade(image: np.ndarray, analyzer: Any, matte: Matte | None, profile: Profile) -> dict[str, Any]:
-    """Every check on one photo, as the JSON report (without ``path``)."""
-    from realtime.face.lighting import measure_lighting
+def grade(image: np.ndarray, analyzer: Any, matte: Matte | None, profile: Profile, *,
+          grayscale: bool = False) -> dict[str, Any]:
+    """Every check on one photo, in photo words, as the JSON report (without ``path``)."""
+    from realtime.capture.photo_words import grade_photo
 
     face = analyzer.analyze(image, 0.0)
     alpha = matte(image) if matte is not None and face is not None else None
-    lighting = None
-    notes: list[str] = []
-    if face is not None:
-        try:
-            lighting = measure_lighting(image, face, alpha)
-        except ValueError as exc:  # too little face skin visible to measure the light
-            notes.append(f"light not measured: {exc}")
-    results, framing = evaluate(face, lighting, alpha, profile, mirrored=False)
-    measured = measurements(face, lighting, framing)
-    top = next((r for r in results.values() if not r.passed and r.instruction), None)
-    return {
-        "faces": face.faces if face is not None else 0,
-        "headshot": all(r.passed for r in results.values()),
-        "profile": profile.name,
-        "instruction": top.instruction if top else None,
-        "instruction_check": top.name if top else None,
-        "crop": list(framing.crop) if framing else None,
-        "checks": {name: {**r.as_json(), "judged_on": JUDGED_ON[name]} for name, r in results.items()},
-        "measurements": {**{k: None for k in REPORTED}, **measured},
-        "notes": notes,
-    }
+    report = grade_photo(image, face, alpha, profile, grayscale=grayscale)
+    report.pop("needs", None)  # the --json shape stays what it was
+    return report
 
 
 def _fmt(value: float | None) -> str:
@@ -184,6 +180,9 @@ def print_table(report: dict[str, Any], profile: Profile, out: TextIO) -> None:
     """A readable table: check, value, band, pass (and what to do for the failing ones)."""
     verdict = "headshot" if report["headshot"] else "not a headshot yet"
     faces = report["faces"]
+    if faces == 0:
+        out.write(f"{report['path']}: no face found: use a photo where your face is clearly visible\n\n")
+        return
     out.write(f"{report['path']}: {faces} face{'s' if faces != 1 else ''}, {verdict} ({profile.name} profile)\n")
     out.write(f"  {'check':<20} {'value':>8}  {'band':<14} pass\n")
     for name, data in report["checks"].items():

@@ -25,7 +25,7 @@ def test_id_pixels_for_35x45_mm_at_600_dpi() -> None:
 def test_crops_have_the_right_aspect_and_size(placed, profile_name, request) -> None:
     profile = request.getfixturevalue("id_profile" if profile_name == "id" else "professional")
     crown, _ = find_crown(placed.face, placed.alpha)
-    plans = plan_crops(placed.face, crown, profile)
+    plans = plan_crops(placed.face, crown, profile, upscale=True)
     assert set(plans) == {"square", "vertical", "id"}
     for plan in plans.values():
         image = render_crop(placed.image, plan)
@@ -75,12 +75,17 @@ def test_matte_crown_is_above_the_landmark_hairline(placed) -> None:
     assert from_matte and crown < placed.face.forehead[1]
 
 
-def test_small_camera_upscales_and_says_so(placed, professional) -> None:
+def test_small_camera_upscales_only_when_asked_and_says_so(placed, professional) -> None:
     crown, _ = find_crown(placed.face, placed.alpha)
-    plans = plan_crops(placed.face, crown, professional)
-    vertical = plans["vertical"]
-    assert vertical.native_px[1] <= 720 and vertical.upscaled  # a 720p camera cannot give 1350 rows
-    assert vertical.as_json()["native_px"] == list(vertical.native_px)
+    asked = plan_crops(placed.face, crown, professional, upscale=True)["vertical"]
+    assert asked.native_px[1] <= 720 and asked.upscaled  # a 720p camera cannot give 1350 rows
+    assert asked.as_json()["native_px"] == list(asked.native_px)
+    plans = plan_crops(placed.face, crown, professional)  # the default invents no pixels
+    for plan in plans.values():
+        assert not plan.upscaled and plan.size[1] <= plan.native_px[1], plan.name
+        assert plan.purpose
+    assert plans["vertical"].size == plans["vertical"].native_px
+    assert "1080x1350" in plans["vertical"].purpose  # says it is below the ideal size
 
 
 def test_big_camera_keeps_native_pixels(big, professional) -> None:
@@ -100,3 +105,20 @@ def test_crop_outside_the_frame_is_refused(placed) -> None:
     plan = CropPlan("square", (1000, 0, 1400, 400), (800, 800), 72, True, "")
     with pytest.raises(ValueError, match="inside the 1280x720 frame"):
         render_crop(placed.image, plan)
+
+
+def test_id_crop_headroom_is_made_from_the_backdrop_only_when_allowed(placed, id_profile) -> None:
+    from realtime.capture.crops import CropRefused, plan_id
+
+    crown, _ = find_crown(placed.face, placed.alpha)
+    high = place(np.ascontiguousarray(placed.image[int(crown) - 2:]))  # the crown 2 px below the top edge
+    crown_high, _ = find_crown(high.face, high.alpha)
+    plan = plan_id(high.face, crown_high, id_profile, pad_ok=True)
+    assert plan.box[1] < 0  # reaches above the frame: headroom from the backdrop
+    fraction = plan.head_fraction(crown_high, high.face.chin[1])
+    assert 0.70 <= fraction <= 0.80
+    rendered = render_crop(high.image, plan, backdrop=(242, 242, 242))
+    assert rendered.shape[1::-1] == plan.size
+    assert (rendered[0] == 242).all()  # the top row is backdrop, not stretched photo
+    with pytest.raises(CropRefused, match="cut off"):
+        plan_id(high.face, 0.0, id_profile, pad_ok=True, cut=True)

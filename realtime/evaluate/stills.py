@@ -1,0 +1,184 @@
+"""The final still matte against today's live matte and the raw model (``headshot eval --only stills``).
+
+On ``DATA/segmentation`` (person photos with pseudo ground-truth masks, 255 = person), each photo is
+scaled (bicubic; the mask bilinear, cut at half) to a webcam-like height of ``EVAL_HEIGHT`` px, as the
+matte part does, so the 10-px band means what it means on a camera frame. Three mattes:
+
+* ``raw``: the segmentation model alone (our ONNX conversion, bilinear to the frame);
+* ``live``: the studio graph's ``alpha`` (what a capture saved until now; relight off, no smoothing);
+* ``final``: :func:`realtime.capture.matting.final_matte` seeded by ``live`` and the face mesh.
+
+Figures:
+
+* **boundary IoU**: IoU of the matte cut at 0.5 against the mask, inside the band of ``BAND_PX`` px
+  either side of the true edge (where mattes differ), on the real photo with its own background;
+* **colour spill**: each photo's person (the mask) is composited by code onto a known saturated
+  backdrop (``BACKDROPS``, in turn: red, blue, green, the colours that showed as fringes), and each
+  method's output is read back: in the band, the alpha-weighted mean RGB distance (8-bit units)
+  between the colour a method puts over a new backdrop (``live`` and ``raw``: the camera's pixel, as
+  the live composite does; ``final``: its estimated foreground) and the person's true colour (the
+  photo's colour at the nearest mask pixel). Old background at partial alpha counts in full; 0 = no
+  background colour survives.
+
+Pseudo ground truth is a commercial remover's, imperfect in hair: differences of a few thousandths of
+IoU are noise; the targets (issue #15) are boundary IoU +0.03 over ``live`` and spill at most half.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from realtime.errors import ConfigError
+from realtime.evaluate.report import Section
+
+EVAL_HEIGHT = 720
+BAND_PX = 10
+VISIBLE = 0.02  # alpha above this is visible over a new backdrop (counts for spill)
+BACKDROPS = ((40, 40, 220), (200, 70, 30), (40, 190, 40))  # BGR: red, blue, green
+METHODS = ("raw", "live", "final")
+
+
+def pairs(data_dir: Path, limit: int | None = None) -> list[tuple[Path, Path]]:
+    folder = Path(data_dir) / "segmentation"
+    images = sorted((folder / "images").glob("*.jpg"))
+    found = [(p, folder / "masks" / f"{p.stem}.png") for p in images]
+    found = [(i, m) for i, m in found if m.exists()]
+    if not found:
+        raise ConfigError(f"stills: expected photos and masks in {folder}, found none",
+                          "pass the devdata folder (the one holding segmentation/images and masks)")
+    return found[:limit] if limit else found
+
+
+def load(image_path: Path, mask_path: Path, height: int = EVAL_HEIGHT) -> tuple[np.ndarray, np.ndarray]:
+    image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
+    mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
+    if image is None or mask is None:
+        raise ConfigError(f"stills: cannot read {image_path.name} or its mask", "check the devdata copy")
+    scale = height / image.shape[0]
+    size = (max(2, round(image.shape[1] * scale)) // 2 * 2, height)
+    return (cv2.resize(image, size, interpolation=cv2.INTER_CUBIC),
+            cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) >= 128)
+
+
+def edge_band(mask: np.ndarray, px: int = BAND_PX) -> np.ndarray:
+    """Pixels within ``px`` of the mask's edge, inside or outside."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
+    m = mask.astype(np.uint8)
+    return cv2.dilate(m, kernel) != cv2.erode(m, kernel)
+
+
+def boundary_iou(alpha: np.ndarray, truth: np.ndarray, band: np.ndarray) -> float:
+    pred = alpha[band] >= 0.5
+    gt = truth[band]
+    union = np.count_nonzero(pred | gt)
+    return float(np.count_nonzero(pred & gt) / union) if union else 1.0
+
+
+def true_colour(image: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per pixel, the photo's colour at the nearest person (mask) pixel: the person's true colour."""
+    _, labels = cv2.distanceTransformWithLabels((~truth).astype(np.uint8), cv2.DIST_L2, 3,
+                                                labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(truth)
+    lut = np.zeros((labels.max() + 1, 3), np.float32)
+    lut[labels[ys, xs]] = image[ys, xs]
+    return lut[labels]
+
+
+def spill(alpha: np.ndarray, shown: np.ndarray, truth_colour: np.ndarray, band: np.ndarray) -> float:
+    """Alpha-weighted mean RGB distance, in the band, between the colour shown and the true colour."""
+    a = alpha[band]
+    visible = a > VISIBLE
+    if not visible.any():
+        return 0.0
+    diff = np.linalg.norm(shown[band].astype(np.float32) - truth_colour[band], axis=1)
+    return float(np.sum(a[visible] * diff[visible]) / np.sum(a[visible]))
+
+
+def composite(image: np.ndarray, truth: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    out = np.empty_like(image)
+    out[:] = colour
+    out[truth] = image[truth]
+    return out
+
+
+Outputs = dict[str, tuple[np.ndarray, np.ndarray]]  # method -> (alpha, colour shown over a new backdrop)
+
+
+def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], Outputs]:
+    from engines.settings import StudioSettings
+    from engines.studio import open_studio_engine
+    from realtime.capture.matting import final_matte
+    from realtime.face.analyzer import FaceAnalyzer
+
+    raw = stack.enter_context(open_studio_engine("onnxruntime", segmentation_only=True))
+    live = stack.enter_context(open_studio_engine("onnxruntime"))
+    analyzer = stack.enter_context(FaceAnalyzer(static_images=True))
+    settings = StudioSettings(relight=False, background="keep", smoothing=0.0)
+
+    def run(image: np.ndarray) -> Outputs:
+        raw.reset()
+        live.reset()
+        a_raw = raw.run(image).alpha
+        a_live = live.run(image, settings).alpha
+        face = analyzer.analyze(image, 0.0)
+        final = final_matte(image, a_live, face.landmarks if face is not None else None)
+        return {"raw": (a_raw, image), "live": (a_live, image), "final": (final.alpha, final.foreground)}
+
+    return run
+
+
+def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], None] | None = None) -> Section:
+    found = pairs(data_dir, limit)
+    biou: dict[str, list[float]] = {m: [] for m in METHODS}
+    spills: dict[str, list[float]] = {m: [] for m in METHODS}
+    seconds: list[float] = []
+    with ExitStack() as stack:
+        methods = _open_methods(stack)
+        for index, (image_path, mask_path) in enumerate(found):
+            image, truth = load(image_path, mask_path)
+            band = edge_band(truth)
+            started = time.perf_counter()
+            outputs = methods(image)
+            seconds.append(time.perf_counter() - started)
+            for name, (alpha, _) in outputs.items():
+                biou[name].append(boundary_iou(alpha, truth, band))
+            colour = BACKDROPS[index % len(BACKDROPS)]
+            mixed = composite(image, truth, colour)
+            reference = true_colour(image, truth)
+            for name, (alpha, shown) in methods(mixed).items():
+                spills[name].append(spill(alpha, shown, reference, band))
+            if progress is not None:
+                progress(f"stills {index + 1}/{len(found)} {image_path.name}")
+    figures: dict[str, float | int | str] = {"photos": len(found), "band_px": BAND_PX, "height_px": EVAL_HEIGHT}
+    for name in METHODS:
+        figures[f"{name}.boundary_iou"] = round(float(np.mean(biou[name])), 4)
+        figures[f"{name}.spill"] = round(float(np.mean(spills[name])), 2)
+    figures["final.boundary_iou_gain"] = round(figures["final.boundary_iou"] - figures["live.boundary_iou"], 4)
+    figures["final.spill_ratio"] = round(figures["final.spill"] / max(figures["live.spill"], 1e-6), 3)
+    figures["seconds_per_photo"] = round(float(np.median(seconds)), 2)
+    return Section(title="Final still matte (issue #15)", markdown=_markdown(figures), figures=figures)
+
+
+def _markdown(f: dict[str, float | int | str]) -> str:
+    rows = "\n".join(f"| {name} | {f[f'{name}.boundary_iou']:.3f} | {f[f'{name}.spill']:.1f} |"
+                     for name in METHODS)
+    return (
+        f"{f['photos']} photos of `segmentation/`, scaled to {f['height_px']} px high; band {f['band_px']} px "
+        "either side of the true edge.\n\n"
+        "| matte | boundary IoU | colour spill (8-bit RGB distance) |\n|---|---|---|\n"
+        f"{rows}\n\n"
+        f"Final vs live: boundary IoU {f['final.boundary_iou_gain']:+.3f} (target >= +0.03), spill ratio "
+        f"{f['final.spill_ratio']:.2f} (target <= 0.5). Median {f['seconds_per_photo']} s per photo for all "
+        "three mattes and the face mesh on this machine (speed proper is in `headshot bench`).\n\n"
+        "Spill: the person is composited by code onto a saturated red, blue or green backdrop; the figure is "
+        "the alpha-weighted mean distance, in the band, between the colour put over a new backdrop and the "
+        "person's true colour (nearest mask pixel). `raw` and `live` show the camera's pixel at partial "
+        "alpha (what the live composite does), so any old backdrop they let through counts; `final` shows "
+        "its estimated foreground colour. The masks are a commercial remover's, imperfect in hair.\n"
+    )
