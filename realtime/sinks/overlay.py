@@ -346,8 +346,8 @@ def render_overlay(image: np.ndarray, assessment: Assessment | None, view: Overl
         if view.countdown is not None:
             centred_text(canvas, str(view.countdown), (size[0] // 2, size[1] // 2 - 40), 7.0, WHITE, 14)
     draw_corner(canvas, view)
-    if view.message:
-        draw_message(canvas, view.message, ax + aw // 2, max_width=aw - 80)
+    if view.message:  # in the band's top edge beside the panel (never over the face), else at the top
+        draw_message(canvas, view.message, ax + aw // 2, max_width=aw - 80, top=ay + ah + 6 if panel else 16)
     if view.idle_message:
         draw_idle(canvas, view.idle_message)
     if view.show_help:
@@ -358,12 +358,13 @@ def render_overlay(image: np.ndarray, assessment: Assessment | None, view: Overl
     return canvas
 
 
-def draw_message(canvas: np.ndarray, text: str, centre_x: int, max_width: int) -> None:
-    """A short toast at the top of the picture, on its own dark box, in the overlay's font."""
-    scale = fit_text(text, max_width - 40, 0.8, 2)
+def draw_message(canvas: np.ndarray, text: str, centre_x: int, max_width: int, top: int = 16) -> None:
+    """A short toast on its own box, in the overlay's font."""
+    scale = fit_text(text, max_width - 40, 0.7, 2)
     (tw, th), _ = cv2.getTextSize(text, FONT, scale, 2)
-    shade(canvas, (centre_x - tw // 2 - 20, 16, centre_x + tw // 2 + 20, 30 + th + 16), opacity=0.75)
-    put_text(canvas, text, (centre_x - tw // 2, 30 + th), scale, WHITE, 2, outline=False)
+    shade(canvas, (centre_x - tw // 2 - 16, top, centre_x + tw // 2 + 16, top + th + 20), colour=(70, 70, 70),
+          opacity=0.9)
+    put_text(canvas, text, (centre_x - tw // 2, top + th + 10), scale, WHITE, 2, outline=False)
 
 
 def draw_idle(canvas: np.ndarray, text: str) -> None:
