@@ -11,10 +11,15 @@ from realtime.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("calibrate", help="INT8 engine calibration, and camera/booth calibration")
+    parser = sub.add_parser("calibrate", help="INT8 engine calibration, and camera/booth calibration",
+                            description="int8: make a faster INT8 segmentation model from pictures of your own "
+                                        "setting; camera: measure a webcam and write a booth profile.")
     kinds = parser.add_subparsers(dest="calibration", metavar="KIND", parser_class=type(parser))
 
-    int8 = kinds.add_parser("int8", help="quantise the segmentation network to INT8 (Q/DQ) from frames")
+    int8 = kinds.add_parser("int8", help="quantise the segmentation network to INT8 (Q/DQ) from frames",
+                            description="Quantise the segmentation network to INT8 from calibration frames "
+                                        "(your booth's pictures, a camera, or the built-in set) and check its "
+                                        "masks against the full-precision model on held-back frames.")
     where = int8.add_mutually_exclusive_group()
     where.add_argument("--frames", metavar="DIR", help="a folder of pictures of your booth")
     where.add_argument("--source", metavar="SRC",
@@ -27,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     int8.add_argument("--force", action="store_true", help="calibrate again even when cached")
     int8.set_defaults(handler=run_int8)
 
-    camera = kinds.add_parser("camera", help="measure a webcam and write a booth profile (TOML)")
+    camera = kinds.add_parser("camera", help="measure a webcam and write a booth profile (TOML)",
+                              description="Measure a webcam (modes, controls, field of view, latency, the "
+                                          "background plate) and write a booth profile TOML.")
     camera.add_argument("--source", default="camera:0", help="the camera: camera:0, 0 or /dev/video0")
     camera.add_argument("--out", default="booth.toml", help="profile to write (default booth.toml)")
     camera.add_argument("--extends", default="professional", help="base profile (default professional)")

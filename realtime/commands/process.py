@@ -38,7 +38,9 @@ MEMORY_ENV = "HEADSHOT_MEMORY_MB"  # memory budget for one still, in MB (default
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("process", help="segment and relight an image or a video file")
+    parser = sub.add_parser("process", help="segment and relight an image or a video file",
+                            description="Run the studio processing (segmentation, background, relighting) on "
+                                        "an image or a video file and write the result; no coaching.")
     parser.add_argument("input", type=Path, metavar="INPUT", help="image (png, jpg, ...) or video (mp4, ...)")
     parser.add_argument("--out", type=Path, required=True, metavar="OUTPUT",
                         help="processed image, or an .mp4 for a video")
