@@ -58,7 +58,7 @@ def test_user_profile_extends_a_builtin_and_overrides_one_key(tmp_path: Path) ->
     profile = load_profile(path)
     assert profile.name == "passport"
     assert profile.check("yaw").band.as_tuple() == (-3.0, 3.0)
-    assert profile.check("pitch").band.as_tuple() == (-5.0, 5.0)  # inherited from id
+    assert profile.check("pitch").band.as_tuple() == (-8.0, 8.0)  # inherited from id
     assert profile.crop.aspect == "35:45"  # inherited from id, which inherits the rest from professional
 
 
