@@ -50,12 +50,15 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def _stdout_closed() -> bool:
     """True when stdout's reader is gone (``headshot capture | true``); stdout then goes to /dev/null so
     the interpreter's last flush does not fail again."""
+    import select
+
     try:
-        sys.stdout.flush()
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        closed = any(events & select.POLLERR for _, events in poller.poll(0))  # a pipe whose reader is gone
+    except (OSError, ValueError, AttributeError):
         return False
-    except BrokenPipeError:
-        pass
-    except (OSError, ValueError):
+    if not closed:
         return False
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)

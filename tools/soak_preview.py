@@ -71,6 +71,8 @@ def run_preview_soak(seconds: float, *, warmup_s: float, sample_s: float, max_gr
                                       "--seconds", f"{seconds:g}", "--out", str(out_dir / "captures")],
                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
             while child.poll() is None:
+                if "stopped after" in log.read_text(errors="replace"):
+                    break  # shutting down: its falling memory is not part of the run
                 try:
                     samples.append(_child_sample(child.pid, time.monotonic() - start))
                 except (FileNotFoundError, ProcessLookupError):

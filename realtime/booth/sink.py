@@ -214,6 +214,9 @@ class BoothSink:
             self._keep(shot, session)
         if self.unsaved:
             self.report(f"{len(self.unsaved)} accepted photo(s) could not be saved: free space or pass another --out")
+            for session in {id(x): x for _, x in self.unsaved}.values():
+                if session is not self.session:
+                    self.store.end(session)  # a folder made for a photo that could not be written goes too
         if self.session is not None:
             self.finished.append(self.store.end(self.session))
             self.session = None

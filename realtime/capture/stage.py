@@ -25,6 +25,7 @@ a capture sets :attr:`timed_out` and stops the loop; :attr:`log` says which chec
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +62,7 @@ class Capture:
     report: dict[str, Any] | None = None
     crops: dict[str, np.ndarray] = field(default_factory=dict)
     files: dict[str, bytes] | None = None  # encoded, kept only while the capture waits to be written
+    crop_error: str | None = None  # why the crops are missing (the photo itself is still saved)
 
     @property
     def candidate(self) -> Candidate:
@@ -251,14 +253,12 @@ class CaptureStage:
         retouch = {"enabled": bool(profile.retouch_enabled), "strength": float(profile.retouch_strength)}
         if retouch["enabled"] and retouch["strength"] > 0:
             processed = retouch_skin(processed, c.face, retouch["strength"])
-        plans: dict[str, CropPlan] = plan_crops(c.face, c.crown_y, profile)
-        capture.crops = {name: render_crop(processed, plan) for name, plan in plans.items()}
         files: dict[str, bytes] = {
             "original.png": encode_png(c.image, SCREEN_DPI),
             "processed.png": encode_png(processed, SCREEN_DPI),
         }
-        for name, image in capture.crops.items():
-            files[f"{name}.jpg"] = encode_jpeg(image, plans[name].dpi)
+        plans, capture.crops, crop_files, capture.crop_error = render_crops(processed, c, profile)
+        files.update(crop_files)
         names = {"original": "original.png", "processed": "processed.png",
                  **{name: f"{name}.jpg" for name in capture.crops}, "report": "report.json"}
         capture.report = build_report(
@@ -266,6 +266,8 @@ class CaptureStage:
             log=self.log, source=self.source_info, retouch=retouch, window=capture.window,
             created=datetime.now(),
         )
+        if capture.crop_error:
+            capture.report["crop_error"] = capture.crop_error
         files["report.json"] = (json.dumps(capture.report, indent=2) + "\n").encode("utf-8")
         return files
 
@@ -278,7 +280,11 @@ class CaptureStage:
         if target is None:
             raise SinkError("no output folder for the capture", "pass --out DIR")
         if capture.files is None:
-            capture.files = self.render(capture)  # kept until written: a retry does not encode again
+            try:
+                capture.files = self.render(capture)  # kept until written: a retry does not encode again
+            except Exception as exc:  # noqa: BLE001  the photo stays in memory with the cause named
+                raise SinkError(f"the photo could not be encoded ({type(exc).__name__}: {exc})",
+                                "it is kept in memory; check the profile, or report this") from exc
         folder = write_folder(target, capture.files)  # SinkError: the capture stays pending for a retry
         capture.folder = folder
         capture.files = None
@@ -293,6 +299,21 @@ class CaptureStage:
             self._outcome = CaptureOutcome(thumb if thumb is not None else capture.candidate.image,
                                            str(folder), capture.capture_id, capture.report or {})
         return folder
+
+
+def render_crops(processed: np.ndarray, c: Any, profile: Any
+                 ) -> tuple[dict[str, CropPlan], dict[str, np.ndarray], dict[str, bytes], str | None]:
+    """(plans, crops, their encoded files, why they failed). A crop the profile makes impossible (a
+    47244 px ID crop from ``id_size_mm = [500, 500]`` at 2400 dpi) must not cost the photo: the frame's
+    own files are still written, without crops, and the cause goes to the report and the message."""
+    try:
+        plans: dict[str, CropPlan] = plan_crops(c.face, c.crown_y, profile)
+        crops = {name: render_crop(processed, plan) for name, plan in plans.items()}
+        return plans, crops, {f"{n}.jpg": encode_jpeg(image, plans[n].dpi) for n, image in crops.items()}, None
+    except Exception as exc:  # noqa: BLE001  any failure here (MemoryError, cv2.error...) is named, not fatal
+        logging.getLogger(__name__).warning("crops not made: %s: %s", type(exc).__name__, exc, exc_info=True)
+        return {}, {}, {}, (f"the crops could not be made ({type(exc).__name__}: {exc}); the photo is saved "
+                            "without them: check the profile's [crop] settings")
 
 
 def _thumb_name(profile: Any) -> str:

@@ -57,7 +57,29 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax at that line") from exc
+    except RecursionError:
+        raw = None  # brackets nested thousands deep: refused below like any too-deep nesting
+    if raw is None or _too_deep(raw):
+        raise ConfigError(f"{path}: tables or arrays nested more than {MAX_NESTING} deep",
+                          "a profile has top-level keys, [section] and [checks.NAME] tables only")
     return raw, _key_lines(text)
+
+
+MAX_NESTING = 8  # a profile needs 3 ([checks.NAME] key); deeper is not a profile (and would recurse)
+
+
+def _too_deep(value: Any) -> bool:
+    """True when dicts or lists nest deeper than MAX_NESTING (checked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
 
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
@@ -153,6 +175,9 @@ def check_known(raw: Mapping[str, Any], file: str, lines: Mapping[str, int]) -> 
                 if here[-1] not in known or depth == len(parts):
                     break
             bad = ".".join(here)
+            if here[-1] in known and depth == len(parts):  # a section's name given a value: crop = 5
+                raise ConfigError(f"{where(file, lines.get(bad))}: '{bad}' is a section (a table of keys), "
+                                  f"found {value!r}", f"write [{bad}] on its own line with its keys below it")
             match = difflib.get_close_matches(here[-1], known, n=1)
             fix = f"did you mean '{'.'.join([*here[:-1], match[0]])}'?" if match else (
                 f"known keys here: {', '.join(known)}")

@@ -191,7 +191,8 @@ def _save_pending(stage: Any, args: argparse.Namespace) -> None:
     from realtime.errors import SinkError
 
     error = stage.write_error
-    print(f"headshot capture: {stage.message}", file=sys.stderr, flush=True)
+    if stage.message:
+        print(f"headshot capture: {stage.message}", file=sys.stderr, flush=True)
     if sys.stdin is not None and sys.stdin.isatty():
         while True:
             print("headshot capture: the photo is kept in memory; type another folder to save it there "
@@ -247,6 +248,8 @@ def _print_capture(report: dict[str, Any], folder: Path, as_json: bool) -> None:
     from realtime.sinks.groups import summary_words
 
     print(f"Captured: {folder}")
+    if report.get("crop_error"):
+        print(f"headshot capture: {report['crop_error']}", file=sys.stderr)
     print(f"  {summary_words(report.get('checks', {}))}.")
     print(f"  {report['trigger']} capture at {report['time_s']:.1f} s, best of its moment "
           f"(score {report['score']:.2f} of 1); every measurement is in report.json")

@@ -52,7 +52,7 @@ def test_booth_window_touch_start_and_quit(xdisplay, tmp_path):
             xdisplay.click(window, (x0 + x1) // 2, (y0 + y1) // 2)
             wait_line(err, "state coaching", process)
             time.sleep(1.5)
-            coaching = xdisplay.window_shot(window, Path("/tmp/booth_window_coaching.png"))
+            coaching = xdisplay.window_shot(window, tmp_path / "booth_window_coaching.png")
             assert coaching.mean() > 60
             xdisplay.key(window, "x")
             wait_line(err, "session ended, 0 kept", process)

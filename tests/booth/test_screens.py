@@ -1,5 +1,5 @@
-"""Every booth screen rendered to an image and checked for its structure (saved to /tmp/booth_<state>.png
-to be looked at)."""
+"""Every booth screen rendered to an image and checked for its structure (saved to the test's tmp_path,
+which pytest keeps, to be looked at)."""
 
 from __future__ import annotations
 
@@ -43,9 +43,9 @@ EXPECTED_BUTTONS = {
 
 
 @pytest.mark.parametrize("state", list(State))
-def test_screen_structure(state):
+def test_screen_structure(state, tmp_path):
     image, buttons = render(VIEWS[state])
-    cv2.imwrite(f"/tmp/booth_{state.value}.png", image)
+    cv2.imwrite(str(tmp_path / f"booth_{state.value}.png"), image)
     assert image.shape == (H, W, 3) and image.dtype == np.uint8
     assert {b.press for b in buttons} == EXPECTED_BUTTONS[state]
     for button in buttons:
@@ -104,14 +104,14 @@ def test_idle_message_over_any_screen():
     assert middle[..., 2].mean() > middle[..., 0].mean() + 30
 
 
-def test_handoff_done_screen_shows_a_readable_qr_code_and_the_address():
+def test_handoff_done_screen_shows_a_readable_qr_code_and_the_address(tmp_path):
     from realtime.booth.share import qr_modules
 
     url = "http://192.168.1.20:8019/s/Zm9vYmFyYmF6cXV4cXV1eA/"
     view = BoothView(State.DONE, frame=FRAME, kept=1, time_left=50.0, share_url=url, share_qr=qr_modules(url),
                      share_note="Works for 30 min, on this booth's network (192.168.1.20:8019)")
     image, buttons = render(view)
-    cv2.imwrite("/tmp/booth_handoff.png", image)
+    cv2.imwrite(str(tmp_path / "booth_handoff.png"), image)
     decoded, points, _ = cv2.QRCodeDetector().detectAndDecode(image)
     assert decoded == url
     assert {b.press for b in buttons} == {Press.ANOTHER, Press.PRIMARY}

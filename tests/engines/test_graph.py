@@ -119,10 +119,10 @@ def test_studio_backdrop_has_the_colour_and_gradient(person) -> None:
     assert np.all(image[-3, 5].astype(int) < image[2, 5].astype(int) - 50)  # darker toward the floor
 
 
-def test_matte_follows_the_image_edge_at_full_resolution(person) -> None:
+def test_matte_follows_the_image_edge_at_full_resolution(person, tmp_path) -> None:
     frame, mask = person
     _, alpha = settle(session("standin"), frame, StudioSettings(relight=False))
-    cv2.imwrite("/tmp/headshot_matte_synthetic.png", (alpha * 255).astype(np.uint8))
+    cv2.imwrite(str(tmp_path / "matte_synthetic.png"), (alpha * 255).astype(np.uint8))
     dist_in = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
     dist_out = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
     assert alpha[dist_out > 3].max() < 0.1  # no halo wider than 3 px

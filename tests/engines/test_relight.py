@@ -52,14 +52,15 @@ def _detail(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def scene() -> dict[str, object]:
+def scene(tmp_path_factory) -> dict[str, object]:
     even = astronaut_frame()
     box = face_box(even)
     x, _, w, _ = box
     shadowed = side_light(even, x + w / 2, EDGE_WIDTH * w, STOPS)
     relit, alpha = settle(session("real"), shadowed, RELIT)
-    cv2.imwrite("/tmp/headshot_relight_before.png", shadowed)
-    cv2.imwrite("/tmp/headshot_relight_after.png", relit)
+    shots = tmp_path_factory.mktemp("relight")  # to look at; never a fixed name in the system temp folder
+    cv2.imwrite(str(shots / "before.png"), shadowed)
+    cv2.imwrite(str(shots / "after.png"), relit)
     return {"even": even, "box": box, "shadowed": shadowed, "relit": relit, "alpha": alpha}
 
 

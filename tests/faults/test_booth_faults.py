@@ -79,3 +79,28 @@ def test_accepted_photo_survives_a_full_disk_and_is_saved_when_there_is_room(tmp
     assert {"original.png", "processed.png", "report.json"} <= {p for p in modes}
     assert all(mode == 0o600 for name, mode in modes.items() if "." in name)
     assert all(mode == 0o700 for name, mode in modes.items() if "." not in name)
+
+
+def test_booth_closing_on_a_full_disk_says_what_is_lost_and_leaves_no_empty_session_folder(tmp_path,
+                                                                                            monkeypatch) -> None:
+    """Ctrl-C or SIGTERM (both end in ``close``) while an accepted photo waits for room: a last try, the
+    words, and no empty ``session-…`` folder made for the photo that could not be written."""
+    reason = mount_unavailable(tmp_path)
+    if reason:
+        pytest.skip(reason)
+    monkeypatch.setattr(booth_sink, "SAVE_RETRY_S", 0.3)
+    said: list[str] = []
+    with tmpfs(tmp_path / "small", size_kb=256) as small, ExitStack() as stack:
+        pipeline = open_pipeline(PipelineOptions(mirrored=True), stack)
+        stage = CaptureStage(pipeline.profile, out_dir=None, fps=30.0, auto=False, once=False)
+        display = PressingDisplay((State.ATTRACT, State.COACHING, State.REVIEW))
+        booth = BoothSink(display, stop=threading.Event(), shots=CaptureStageShots(stage),
+                          store=SessionStore(small / "booth"),
+                          machine=BoothMachine(BoothTiming(countdown_s=0.5)), report=said.append)
+        display.booth = booth
+        Loop(FrameListSource(hold_frames(105)), [*pipeline.stages, stage], [booth]).run()
+        assert booth.unsaved, said  # the disk is still full
+        booth.close()
+        left = [p.name for p in (small / "booth").iterdir()]
+    assert any("could not be saved" in line for line in said), said
+    assert left == []

@@ -1,5 +1,5 @@
 """The preview for real: ``headshot preview`` in a subprocess on Xvfb, driven with xdotool, checked on
-screenshots. The screenshot of the demo session is kept at /tmp/preview_shot.png to be looked at."""
+screenshots. The screenshot of the demo session is kept in the test's tmp_path (pytest keeps it) to be looked at."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.display
 
 HEADSHOT = [sys.executable, "-m", "realtime.cli"]
 TITLE = "Headshot Studio"
-SHOT = Path("/tmp/preview_shot.png")
 ENGINE = importlib.util.find_spec("engines.studio") is not None  # the real engine once it has landed
 ENGINE_ARGS = [] if ENGINE else ["--no-engine"]
 
@@ -81,7 +80,7 @@ def test_preview_window_guides_keys_and_quit(xdisplay, tmp_path):
     try:
         preview.wait_line("started")
         shot = wait_for_guide(xdisplay, preview.window, tmp_path / "screen.png")
-        cv2.imwrite(str(SHOT), shot)
+        cv2.imwrite(str(tmp_path / "preview_shot.png"), shot)  # to look at (pytest keeps tmp_path)
         height, width = shot.shape[:2]
         assert (width, height) == (1280, 720)
         assert shot.mean() > 60  # not black: the frame is drawn
