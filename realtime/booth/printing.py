@@ -88,9 +88,11 @@ def sheet_for(photo: Path, layout: str) -> np.ndarray:
         raise ConfigError(f"expected --print-layout {' or '.join(LAYOUTS)}, got {layout!r}",
                           "pass --print-layout portraits or --print-layout id")
     name = "vertical.jpg" if layout == "portraits" else "id.jpg"
-    image = cv2.imread(str(Path(photo) / name), cv2.IMREAD_COLOR)
+    from realtime.mediafiles import read_image  # by bytes: an --out folder with any name
+
+    image = read_image(Path(photo) / name)
     if image is None:
-        image = cv2.imread(str(Path(photo) / "processed.png"), cv2.IMREAD_COLOR)  # no face crop: the frame
+        image = read_image(Path(photo) / "processed.png")  # no face crop: the frame
     if image is None:
         raise FileNotFoundError(f"no {name} or processed.png in {photo}")
     return portraits_sheet(image) if layout == "portraits" else id_sheet(image)
