@@ -44,3 +44,24 @@ def test_live_backend_choices_come_from_the_registry():
     preview = dict(parsers(build_parser()))["headshot preview"]
     backend = next(a for a in preview._actions if "--backend" in a.option_strings)
     assert set(backend.choices) == {"auto", *backend_names()} - {"fake"}
+
+
+def test_bench_table_reads_in_120_columns():
+    from realtime.bench import format_table
+
+    def run(name, stages, fps, ratio=None):
+        return {"name": name, "size": [1280, 720], "fps": fps, "fps_vs_baseline": ratio, "dropped": 3,
+                "cpu_cores_used": 1.93, "end_to_end_ms": {"p50": 21.4, "p95": 26.5, "p99": 31.0},
+                "stage_ms": {s: {"median": ms} for s, ms in stages.items()}}
+
+    report = {"runs": [run("baseline", {"grab": 0.4, "segmentation": 9.0, "blend": 3.0, "face": 11.0}, 23.1),
+                       run("ours/onnxruntime/fp32/sequential", {"engine": 8.5, "face": 9.9, "light": 1.0,
+                                                                 "coach": 0.5, "capture": 0.2,
+                                                                 "sink:overlay": 2.5}, 48.2, 2.09)],
+              "peak_rss_mb": 812.0, "cpu_count": 2, "not_measured": ["tensorrt: no CUDA device"]}
+    table = format_table(report)
+    assert max(len(line) for line in table.splitlines()) <= 120, table
+    baseline_row, ours_row = table.splitlines()[2:4]
+    assert "12.0" in baseline_row  # the baseline's matte: segmentation + blend
+    assert ours_row.split()[:4] == ["ours/onnxruntime/fp32/sequential", "1280x720", "48.2", "2.09x"]
+    assert "1.7" in ours_row  # coach: light + coach + capture
