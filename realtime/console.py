@@ -50,8 +50,9 @@ NOISE = (
     rb"|Fontconfig warning"
 )
 
-_FILTER = (
-    "import re,sys\n"
+_FILTER = (  # Ctrl-C reaches the whole terminal's process group: the filter outlives it and ends with the pipe
+    "import re,signal,sys\n"
+    "signal.signal(signal.SIGINT,signal.SIG_IGN)\n"
     "noise=re.compile(sys.argv[1].encode('latin-1'))\n"
     "out=sys.stdout.buffer\n"
     "for line in sys.stdin.buffer:\n"
