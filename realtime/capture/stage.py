@@ -282,6 +282,8 @@ class CaptureStage:
         if capture.files is None:
             try:
                 capture.files = self.render(capture)  # kept until written: a retry does not encode again
+            except OSError:
+                raise
             except Exception as exc:  # noqa: BLE001  the photo stays in memory with the cause named
                 raise SinkError(f"the photo could not be encoded ({type(exc).__name__}: {exc})",
                                 "it is kept in memory; check the profile, or report this") from exc
@@ -310,6 +312,8 @@ def render_crops(processed: np.ndarray, c: Any, profile: Any
         plans: dict[str, CropPlan] = plan_crops(c.face, c.crown_y, profile)
         crops = {name: render_crop(processed, plan) for name, plan in plans.items()}
         return plans, crops, {f"{n}.jpg": encode_jpeg(image, plans[n].dpi) for n, image in crops.items()}, None
+    except OSError:
+        raise  # the disk: the capture is kept and retried like any write the disk refused
     except Exception as exc:  # noqa: BLE001  any failure here (MemoryError, cv2.error...) is named, not fatal
         logging.getLogger(__name__).warning("crops not made: %s: %s", type(exc).__name__, exc, exc_info=True)
         return {}, {}, {}, (f"the crops could not be made ({type(exc).__name__}: {exc}); the photo is saved "
