@@ -179,6 +179,7 @@ class Pipeline:
             raise ValueError(f"expected one of {BACKGROUND_MODES}, got {mode!r}")
         if self.engine is not None:
             self.engine.settings = replace(self.engine.settings, background=mode)
+        self.coach.coach.background = mode  # the coach judges the background that will be delivered
 
     def next_background(self) -> str:
         current = self.background
@@ -203,16 +204,18 @@ class Pipeline:
         from realtime.coach.profile import load_profile
 
         profile = load_profile(name)
-        self.coach.coach = Coach(profile, mirrored=self.coach.coach.mirrored)
+        settings = studio_settings(profile, self.options)
+        self.coach.coach = Coach(profile, mirrored=self.coach.coach.mirrored, background=settings.background)
         if self.engine is not None:
-            self.engine.settings = studio_settings(profile, self.options)
+            self.engine.settings = settings
 
     def set_mirrored(self, mirrored: bool) -> None:
         """Coach for a mirrored (preview) or unmirrored view: a fresh coach, its wording depends on it."""
         from realtime.coach.coach import Coach
 
         if self.coach.coach.mirrored != mirrored:
-            self.coach.coach = Coach(self.coach.coach.profile, mirrored=mirrored)
+            self.coach.coach = Coach(self.coach.coach.profile, mirrored=mirrored,
+                                     background=self.coach.coach.background)
 
 
 def studio_settings(profile: Any, options: PipelineOptions) -> Any:
@@ -249,7 +252,10 @@ def open_pipeline(options: PipelineOptions, stack: ExitStack) -> Pipeline:
         engine = EngineStage(backend, studio_settings(profile, options))
         log.info("engine: %s", backend.info)
     analyzer = stack.enter_context(FaceAnalyzer(static_images=options.static_images))
-    coach = Coach(profile, mirrored=options.mirrored)
+    # The coach judges the background that will be delivered: the profile's, or --background's. Without the
+    # engine the frame goes out as grabbed, so the room is kept.
+    delivered = studio_settings(profile, options).background if engine is not None else "keep"
+    coach = Coach(profile, mirrored=options.mirrored, background=delivered)
     executor = None
     if engine is not None and options.parallel:
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine"))

@@ -26,6 +26,9 @@ class CheckResult:
     arrow: str | None = None
     # False when the check could not be measured (no matte for backlight/shoulders/background, no face).
     measured: bool = True
+    # The amount the instruction asks for (cm, unsigned), when it names one: the coach keeps the words
+    # until the amount moves by a full rounding step, so "about 75 cm" does not flip to 80 and back.
+    amount_cm: float | None = None
 
     def as_json(self) -> dict:
         return {"value": self.value, "band": list(self.band), "pass": self.passed, "status": self.status,
@@ -43,6 +46,7 @@ class Assessment:
     all_passed: bool  # every check passes on this frame (before hold)
     crop: tuple[int, int, int, int] | None  # x0, y0, x1, y1 of the profile's crop in frame pixels
     eye_line_y: float | None = None  # where the eye line should sit in the frame (for the guide)
+    arrow: str | None = None  # the arrow that goes with ``instruction`` (held with its words)
     info: dict[str, float] = field(default_factory=dict)  # extra measurements for reports
 
     @property

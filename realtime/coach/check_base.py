@@ -24,10 +24,17 @@ class CheckContext:
     profile: Profile
     mirrored: bool
     fov_deg: float
+    # The background that will be delivered (the profile's mode unless the command line or a live key
+    # changed it): "keep", "blur" or "studio". None = the profile's own mode.
+    background: str | None = None
+
+    @property
+    def delivered_background(self) -> str:
+        return self.background or self.profile.background.mode
 
 
 def graded(settings: CheckSettings, value: float, instruction: str | None, *, arrow: str | None = None,
-           band: Band | None = None, passed: bool | None = None) -> CheckResult:
+           band: Band | None = None, passed: bool | None = None, amount_cm: float | None = None) -> CheckResult:
     """A measured result: pass/close/fail from the band; the instruction and arrow kept only on failure.
 
     ``passed`` overrides the band's verdict for checks with a second condition (mouth open, ...).
@@ -45,6 +52,7 @@ def graded(settings: CheckSettings, value: float, instruction: str | None, *, ar
         status="pass" if ok else status,
         instruction=None if ok else instruction,
         arrow=None if ok else arrow,
+        amount_cm=None if ok or amount_cm is None else abs(float(amount_cm)),
     )
 
 

@@ -49,10 +49,12 @@ CHECKS: dict[str, CheckFn] = {
     "background": light_checks.check_background,
 }
 # What each check is judged on: "delivered" = what the studio will hand over (the background decided by
-# the background mode in effect: blur or a backdrop hides the room); "camera" = the camera frame as
+# the background mode in effect: blur or a backdrop hides the room; backlight stops counting when a backdrop
+# replaces the room, and blur keeps its light); "camera" = the camera frame as
 # grabbed (framing, pose, eyes, gaze, expression, sharpness, motion; light is measured on the frame
 # too, with exposure in stops so that a skin tone is never read as bad light).
-JUDGED_ON: dict[str, str] = {name: "camera" for name in CHECK_ORDER} | {"background": "delivered"}
+JUDGED_ON: dict[str, str] = {name: "camera" for name in CHECK_ORDER} | {"background": "delivered",
+                                                                       "backlight": "delivered"}
 
 if tuple(CHECKS) != CHECK_ORDER:  # pragma: no cover - a programming error caught at import
     raise RuntimeError(f"check table out of step with the profile schema: {tuple(CHECKS)} vs {CHECK_ORDER}")
@@ -66,11 +68,13 @@ def evaluate(
     *,
     mirrored: bool = False,
     fov_deg: float = DEFAULT_FOV_DEG,
+    background: str | None = None,
 ) -> tuple[dict[str, CheckResult], Framing | None]:
-    """Every check on one frame, and the framing (None without a face)."""
+    """Every check on one frame, and the framing (None without a face). ``background``: the mode that will
+    be delivered when it differs from the profile's (``--background``, a live key)."""
     framing = compute_framing(face, alpha, profile) if face is not None else None
     ctx = CheckContext(face=face, lighting=lighting, framing=framing, profile=profile, mirrored=mirrored,
-                       fov_deg=fov_deg)
+                       fov_deg=fov_deg, background=background)
     return {name: fn(ctx, profile.check(name)) for name, fn in CHECKS.items()}, framing
 
 
@@ -82,9 +86,10 @@ def evaluate_checks(
     *,
     mirrored: bool = False,
     fov_deg: float = DEFAULT_FOV_DEG,
+    background: str | None = None,
 ) -> dict[str, CheckResult]:
     """Every check on one frame or photo, in priority order. Pure: no hold times, no memory."""
-    return evaluate(face, lighting, alpha, profile, mirrored=mirrored, fov_deg=fov_deg)[0]
+    return evaluate(face, lighting, alpha, profile, mirrored=mirrored, fov_deg=fov_deg, background=background)[0]
 
 
 def measurements(

@@ -70,6 +70,8 @@ def check_backlight(ctx: CheckContext, s: CheckSettings) -> CheckResult:
     value = light.backlight
     if value is None:
         return unmeasured(s, passed=True)
+    if ctx.delivered_background == "studio":  # the room is replaced: reported, never blocking
+        return graded(s, value, None, passed=True)
     return graded(s, value, "Light behind you: face the window instead")
 
 
@@ -116,6 +118,6 @@ def check_background(ctx: CheckContext, s: CheckSettings) -> CheckResult:
     value = light.background_busyness
     if value is None:
         return unmeasured(s, passed=True)
-    if ctx.profile.background.mode != "keep":
+    if ctx.delivered_background != "keep":  # the mode in effect (profile or --background), not the profile's
         return graded(s, value, None, passed=True)
     return graded(s, value, "Background is busy: stand in front of a plain wall, or turn on blur")

@@ -9,8 +9,16 @@ Rules (from the guidelines), with the profile's ``[timing]``:
   state instead of counting as failures. A check that could not be measured on a frame (no matte, face
   lost for a frame) keeps its state too; when the face stays away longer than the appear hold, the
   other checks forget their history, so a returning person starts fresh.
-- Only the most important active check speaks (the guidelines table order). Its wording (amounts such
-  as "about 20 cm") changes at most once per appear hold, so the text does not flicker.
+- Only the most important active check that fails on this very frame speaks (the guidelines table
+  order), so the words never contradict the checklist (a check in its disappear hold is green on the
+  checklist, so it keeps quiet). Its wording changes at most once per appear hold, and an amount
+  ("about 75 cm") only when the estimate moves a full rounding step away from the one shown
+  (hysteresis: no 75/80 flip-flop).
+- Never two contradicting instructions within ``CONTRADICTION_S``: a check whose arrow is opposite to
+  one shown in the last 2 s ("move closer" then "step back", "left" then "right") waits.
+- Quiet during a countdown: :meth:`Coach.quiet_until` (the booth's countdown) keeps every instruction
+  off until then; during the coach's own ready hold nothing fails, so nothing is said either. The words
+  and the arrow of an instruction travel together (``Assessment.arrow``).
 - Ready: every check passes for ``ready_hold_s``. A blink, or a check failing on a single frame, does not
   restart that hold; ``Assessment.all_passed`` still tells whether this very frame passed, so capture
   picks its best frame among frames that did.
@@ -27,11 +35,14 @@ import numpy as np
 from realtime.coach.assessment import Assessment, CheckResult
 from realtime.coach.checks import evaluate, measurements
 from realtime.coach.profile import Profile
+from realtime.coach.wording import amount_step, rounded
 from realtime.face.observation import FaceObservation, LightingObservation
 from realtime.face.pose import DEFAULT_FOV_DEG
 
 BLINK_SKIPPED = ("eyes_open", "gaze")  # meaningless while the eyes are shut
 MIN_FAIL_FRAMES = 2  # an instruction never comes from fewer consecutive failing frames
+CONTRADICTION_S = 2.0  # an instruction opposite to one shown this recently waits
+OPPOSITE = {"closer": "back", "back": "closer", "left": "right", "right": "left", "up": "down", "down": "up"}
 
 
 @dataclass
@@ -44,20 +55,26 @@ class _State:
     active: bool = False
     text: str | None = None
     text_since: float = 0.0
+    arrow: str | None = None  # the arrow of ``text``
+    amount_cm: float | None = None  # the rounded amount ``text`` names
 
 
 class Coach:
     """Stateful coach for a live session: ``assess`` once per frame with increasing times."""
 
-    def __init__(self, profile: Profile, *, mirrored: bool = True, fov_deg: float | None = None) -> None:
+    def __init__(self, profile: Profile, *, mirrored: bool = True, fov_deg: float | None = None,
+                 background: str | None = None) -> None:
         """``fov_deg``: the camera's horizontal field of view for distance estimates; by default the
-        profile's ``camera.fov_deg`` (from calibration), else the face analyzer's default."""
+        profile's ``camera.fov_deg`` (from calibration), else the face analyzer's default.
+        ``background``: the background mode that will be delivered when it is not the profile's
+        (``--background``, a live key); the background and backlight checks judge that one."""
         fov_deg = fov_deg if fov_deg is not None else (profile.camera_fov_deg or DEFAULT_FOV_DEG)
         if not 1.0 <= fov_deg <= 179.0:
             raise ValueError(f"expected a field of view between 1 and 179 degrees, got {fov_deg}")
         self._profile = profile
         self._mirrored = mirrored
         self._fov_deg = fov_deg
+        self.background = background
         self.reset()
 
     @property
@@ -74,6 +91,13 @@ class Coach:
         self._last_t: float | None = None
         self._ready_since: float | None = None
         self._face_lost_since: float | None = None
+        self._arrow_shown: dict[str, float] = {}  # arrow -> last time an instruction with it was shown
+        self._quiet_until: float | None = None
+
+    def quiet_until(self, t_s: float | None) -> None:
+        """Say nothing until ``t_s`` (the booth's countdown: any instruction now would spoil the photo);
+        None ends the quiet at once. Checks, ready and hysteresis keep running."""
+        self._quiet_until = t_s
 
     def assess(
         self,
@@ -88,7 +112,7 @@ class Coach:
         self._last_t = t_s
         timing = self._profile.timing
         results, framing = evaluate(face, lighting, alpha, self._profile, mirrored=self._mirrored,
-                                    fov_deg=self._fov_deg)
+                                    fov_deg=self._fov_deg, background=self.background)
         if face is None:
             self._face_lost_since = t_s if self._face_lost_since is None else self._face_lost_since
             if t_s - self._face_lost_since >= timing.instruction_appear_s:
@@ -103,7 +127,7 @@ class Coach:
             if name not in skipped:
                 self._update(self._states[name], result, t_s)
 
-        speaker = next((n for n, s in self._states.items() if s.active and s.text), None)
+        speaker = self._speaker(results, skipped, t_s)
         all_passed = all(r.passed for r in results.values())
         settled_fail = any(
             not r.passed and (n not in skipped) and self._states[n].fail_frames >= MIN_FAIL_FRAMES
@@ -118,6 +142,7 @@ class Coach:
             checks=results,
             instruction=self._states[speaker].text if speaker else None,
             instruction_check=speaker,
+            arrow=self._states[speaker].arrow if speaker else None,
             ready=ready,
             all_passed=all_passed,
             crop=framing.crop if framing else None,
@@ -126,6 +151,30 @@ class Coach:
         )
 
     # -- internals -------------------------------------------------------------------------------
+    def _speaker(self, results: dict[str, CheckResult], skipped: set[str], t: float) -> str | None:
+        """The check that speaks now: the first active one that fails on this frame (or was skipped on
+        it, e.g. a blink) and whose arrow does not undo one shown in the last ``CONTRADICTION_S``."""
+        if self._quiet_until is not None:
+            if t < self._quiet_until:
+                return None
+            self._quiet_until = None
+        for name, state in self._states.items():
+            if not (state.active and state.text) or (results[name].passed and name not in skipped):
+                continue
+            opposite = OPPOSITE.get(state.arrow or "")
+            if opposite is not None and t - self._arrow_shown.get(opposite, -1e9) < CONTRADICTION_S:
+                continue
+            if state.arrow is not None:
+                self._arrow_shown[state.arrow] = t
+            return name
+        return None
+
+    def _keeps_amount(self, state: _State, result: CheckResult) -> bool:
+        """Same direction and an amount less than one rounding step from the one shown: keep the words."""
+        if state.amount_cm is None or result.amount_cm is None or state.arrow != result.arrow:
+            return False
+        return abs(result.amount_cm - state.amount_cm) < amount_step(state.amount_cm or result.amount_cm)
+
     @staticmethod
     def _skipped(name: str, result: CheckResult, face: FaceObservation | None) -> bool:
         if face is None:
@@ -149,6 +198,10 @@ class Coach:
                 and t - state.fail_since >= timing.instruction_appear_s):
             state.active = True
         if state.active and result.instruction:
-            if state.text is None or (result.instruction != state.text
+            if state.text is None or (result.instruction != state.text and not self._keeps_amount(state, result)
                                       and t - state.text_since >= timing.instruction_appear_s):
                 state.text, state.text_since = result.instruction, t
+                state.arrow = result.arrow
+                # the amount as worded ("a little" keeps the raw estimate)
+                state.amount_cm = None if result.amount_cm is None else (rounded(result.amount_cm)
+                                                                         or result.amount_cm)

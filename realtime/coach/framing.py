@@ -21,9 +21,11 @@ every framing check, and each failure names the one physical change that fixes i
 Crown: the topmost matte pixel above the forehead in a column band at the middle of the face (the run
 of person rows that reaches down to the forehead, so a lamp above the head does not count); without a
 matte, or when the matte has no person at the forehead, the forehead landmark raised by
-``CROWN_FALLBACK_T`` of T. Shoulders: in matte rows from the chin to the crop bottom, twice the smaller
-of the person's left and right extents from the face centre, over the face width; a value near 1 means
-the body is no wider than the face on at least one side (shoulders out of the crop, or turned away).
+``CROWN_FALLBACK_T`` of T. A person run that reaches the frame's top row puts the crown at row 0 (cut
+off or touching the edge: no headroom), never at the raised-hands clip below. Shoulders: in matte
+rows from the chin to the crop bottom, twice the smaller of the person's left and right extents from
+the face centre, over the face width; a value near 1 means the body is no wider than the face on at
+least one side (shoulders out of the crop, or turned away).
 
 Coordinates are frame pixels, unmirrored, y down. A matte at another resolution is scaled.
 """
@@ -88,7 +90,9 @@ def find_crown(face: FaceObservation, alpha: np.ndarray | None) -> tuple[float, 
     if not rows[-1]:
         return fallback, False  # no person at the forehead: the matte missed the head
     gaps = np.flatnonzero(~rows)
-    top = (gaps[-1] + 1 if gaps.size else 0) / sy
+    if not gaps.size:
+        return 0.0, True  # the person reaches the frame's top edge: the crown is at it or cut off
+    top = (gaps[-1] + 1) / sy
     return max(top, face.forehead[1] - CROWN_MAX_ABOVE_FOREHEAD_T * t), True
 
 
@@ -130,8 +134,13 @@ def place_crop(
     ex, ey = face.eye_mid
     t = max(face.eye_to_chin_px, 1e-6)
     crown_t = (ey - crown_y) / t  # crown above the eyes, in T
-    headroom = _inset(headroom)
-    size, eye = _choose(crown_t, head_size, eye_line, headroom)
+    # Aim at the middle half of the eye-line and headroom bands (a crop at a band's edge passes, but looks
+    # cramped); when no crop fits those, anywhere in the bands.
+    for eye_band, room_band in ((_middle_half(eye_line), _middle_half(headroom)), (eye_line, _inset(headroom))):
+        size, eye, found = _choose(crown_t, head_size, eye_band, room_band)
+        if found:
+            break
+    eye_line, headroom = eye_band, room_band
     ideal_h = t / size
     ideal_w = ideal_h * aspect_ratio
     ideal_top = ey - eye * ideal_h
@@ -153,6 +162,14 @@ def place_crop(
     w_px, h_px = min(int(round(width)), fw), min(int(round(height)), fh)
     x0, y0 = min(int(round(left)), fw - w_px), min(int(round(top)), fh - h_px)
     return ideal, (x0, y0, x0 + w_px, y0 + h_px), limited
+
+
+def _middle_half(band: Band) -> Band:
+    """The middle half of a closed band (an open band as it is): where a crop is aimed."""
+    if band.low is None or band.high is None:
+        return band
+    quarter = (band.high - band.low) / 4.0
+    return Band(band.low + quarter, band.high - quarter, band.close)
 
 
 def _inset(band: Band) -> Band:
@@ -181,10 +198,11 @@ def _eye_for(size: float, crown_t: float, eye_line: Band, headroom: Band) -> flo
     return min(max(target, lo), hi) if lo <= hi else target
 
 
-def _choose(crown_t: float, head_size: Band, eye_line: Band, headroom: Band) -> tuple[float, float]:
+def _choose(crown_t: float, head_size: Band, eye_line: Band, headroom: Band) -> tuple[float, float, bool]:
     """Head size and eye line for the ideal crop: the bands' middles when the headroom then fits, else
     the head size nearest the middle (in tenth steps across its band) at which an eye line in band gives
-    a headroom in band (a tall hairdo wants a slightly smaller head); the middles when none does."""
+    a headroom in band (a tall hairdo wants a slightly smaller head); the middles when none does (and
+    False: not found)."""
     target = _mid_or(head_size, 0.35)
     low = head_size.low if head_size.low is not None else target
     high = head_size.high if head_size.high is not None else target
@@ -195,8 +213,8 @@ def _choose(crown_t: float, head_size: Band, eye_line: Band, headroom: Band) -> 
         size = min(max(size, low + inset), high - inset)
         eye = _eye_for(size, crown_t, eye_line, headroom)
         if headroom.contains(eye - crown_t * size):
-            return size, eye
-    return target, _mid_or(eye_line, 0.4)
+            return size, eye, True
+    return target, _mid_or(eye_line, 0.4), False
 
 
 def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Profile) -> Framing:

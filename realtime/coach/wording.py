@@ -27,12 +27,27 @@ def camera_distance_cm(face: FaceObservation, fov_deg: float) -> float:
     return focal * AVERAGE_IPD_CM / max(ied, 1e-6)
 
 
-def amount(cm: float) -> str:
-    """"a little" for small amounts, else "about N cm" rounded to 5 cm."""
+def amount_step(cm: float) -> float:
+    """The rounding step for an amount: 5 cm below 50 cm, 10 cm below 150 cm, then 25 cm. The estimate
+    itself (from the inter-eye distance) wobbles by a few per cent frame to frame, so a step that grows
+    with the amount keeps the wording from flickering between neighbours (the coach adds hysteresis)."""
+    cm = abs(cm)
+    return 5.0 if cm < 50.0 else 10.0 if cm < 150.0 else 25.0
+
+
+def rounded(cm: float) -> float:
+    """``cm`` rounded to its step (0 for "a little")."""
     cm = abs(cm)
     if cm < A_LITTLE_CM:
-        return "a little"
-    return f"about {max(5, int(round(cm / 5.0)) * 5)} cm"
+        return 0.0
+    step = amount_step(cm)
+    return max(5.0, round(cm / step) * step)
+
+
+def amount(cm: float) -> str:
+    """"a little" for small amounts, else "about N cm" rounded to its step (see :func:`amount_step`)."""
+    value = rounded(cm)
+    return "a little" if value == 0.0 else f"about {int(value)} cm"
 
 
 def px_to_cm(px: float, face: FaceObservation) -> float:
@@ -49,9 +64,17 @@ def screen_arrow(person_side: str, mirrored: bool) -> str:
     return person_side if mirrored else other(person_side)
 
 
+def move_change_cm(face: FaceObservation, fov_deg: float, scale_now: float, scale_wanted: float) -> float:
+    """How far to move (cm, + = closer) so a size proportional to 1/distance goes from ``scale_now`` to
+    ``scale_wanted``."""
+    distance = camera_distance_cm(face, fov_deg)
+    return distance - distance * scale_now / max(scale_wanted, 1e-6)
+
+
+def move_words(change_cm: float) -> str:
+    return f"Move {amount(change_cm)} {'closer' if change_cm > 0 else 'back'}"
+
+
 def move_distance(face: FaceObservation, fov_deg: float, scale_now: float, scale_wanted: float) -> str:
     """Move closer or back so a size proportional to 1/distance goes from ``scale_now`` to ``scale_wanted``."""
-    distance = camera_distance_cm(face, fov_deg)
-    target = distance * scale_now / max(scale_wanted, 1e-6)
-    change = distance - target
-    return f"Move {amount(change)} {'closer' if change > 0 else 'back'}"
+    return move_words(move_change_cm(face, fov_deg, scale_now, scale_wanted))

@@ -27,7 +27,7 @@ def test_builtin_profiles_load_with_every_check() -> None:
 
 
 @pytest.mark.parametrize(("name", "aspect", "retouch", "background", "head_size"), [
-    ("professional", 0.8, True, "keep", (0.30, 0.40)),
+    ("professional", 0.8, True, "blur", (0.30, 0.40)),
     ("id", 35 / 45, False, "studio", (0.38, 0.50)),
     ("actor", 0.8, True, "blur", (0.30, 0.40)),
 ])
@@ -145,6 +145,6 @@ def test_error_in_the_base_file_points_at_the_base(tmp_path: Path) -> None:
 def test_studio_background_needs_a_colour(tmp_path: Path) -> None:
     text = "\n".join(line for line in (Path(load_profile("professional").source).read_text().splitlines())
                      if not line.startswith("colour"))
-    text = text.replace('mode = "keep"', 'mode = "studio"')
+    text = text.replace('mode = "blur"', 'mode = "studio"')
     with pytest.raises(ConfigError, match="key 'background.mode'.*colour"):
         load_profile(write(tmp_path, text))
