@@ -65,3 +65,16 @@ def test_bench_table_reads_in_120_columns():
     assert "12.0" in baseline_row  # the baseline's matte: segmentation + blend
     assert ours_row.split()[:4] == ["ours/onnxruntime/fp32/sequential", "1280x720", "48.2", "2.09x"]
     assert "1.7" in ours_row  # coach: light + coach + capture
+
+
+@pytest.mark.parametrize(("argv", "auto"), [([], True), (["--no-auto"], False), (["--auto"], True)])
+def test_preview_takes_the_photo_by_itself_unless_no_auto(argv, auto):
+    assert build_parser().parse_args(["preview", *argv]).auto is auto
+
+
+@pytest.mark.parametrize("command", ["capture", "preview", "vcam"])
+def test_camera_mode_flags_on_every_live_command(command):
+    args = build_parser().parse_args([command, "--camera-size", "1920x1080", "--camera-fps", "30"])
+    from realtime.commands.preview import camera_options
+
+    assert camera_options(args) == {"size": (1920, 1080), "fps": 30.0}
