@@ -17,6 +17,7 @@ from realtime.sinks.groups import GROUP_TITLES, check_words, group_checks
 PANEL_BG = (34, 32, 30)
 MUTED = (150, 150, 150)
 DETAIL_ROW = 24
+PROFILE_TITLES = {"professional": "Professional", "id": "ID photo", "actor": "Actor headshot"}
 
 
 def _status_colour(status: str) -> tuple[int, int, int]:
@@ -55,7 +56,8 @@ def draw_panel(canvas: np.ndarray, rect: tuple[int, int, int, int], assessment: 
 
     x0, y0, x1, y1 = rect
     canvas[y0:y1, x0:x1] = PANEL_BG
-    title = (view.profile or "Headshot").replace("_", " ").capitalize()
+    name = view.profile or "headshot"
+    title = PROFILE_TITLES.get(name, name.replace("_", " ").capitalize())
     put_text(canvas, title, (x0 + 20, y0 + 40), 0.85, WHITE, 2, outline=False)
     taken = view.thumbnail is not None
     auto = {True: "Auto photo on", None: None,
