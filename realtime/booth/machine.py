@@ -2,8 +2,9 @@
 
 attract -> coaching -> countdown -> capture -> review -> done -> attract
 
-Pure means no window, camera, file or clock of its own: every call passes ``now`` (seconds, the frame's
-source time in the booth) and returns the :class:`Effect` values the booth must carry out (start a
+Pure means no window, camera, file or clock of its own: every call passes ``now`` (seconds of a monotonic
+wall clock in the booth, never frame counts or the source's clock, so "30 s" is 30 s however slow the
+camera or the pipeline) and returns the :class:`Effect` values the booth must carry out (start a
 session, trigger the camera, keep or discard the shot, end the session). Tests script it with a list of
 frames and a fake clock; the booth sink does the I/O.
 

@@ -7,6 +7,7 @@ click or touch to a press and tests can check every screen's structure without a
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,37 +15,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from realtime.booth.live import coaching
 from realtime.booth.machine import Press, State
+from realtime.booth.widgets import BUTTON_H, DARK, Button, draw_button
 from realtime.coach.assessment import Assessment
 from realtime.sinks.overlay import (
-    BAND_HEIGHT,
     CANVAS_SIZE,
     CLOSE,
     PASS,
     WHITE,
-    OverlayView,
     centred_text,
     fit_frame,
     fit_text,
     put_text,
-    render_overlay,
     shade,
 )
 
-BUTTON_H = 130
-DARK = (32, 30, 28)
-
-
-@dataclass(frozen=True)
-class Button:
-    press: Press
-    label: str
-    rect: tuple[int, int, int, int]  # x0, y0, x1, y1 on the canvas
-    colour: tuple[int, int, int]
-
-    def contains(self, x: int, y: int) -> bool:
-        x0, y0, x1, y1 = self.rect
-        return x0 <= x < x1 and y0 <= y < y1
+__all__ = ["BUTTON_H", "DARK", "BoothView", "Button", "draw_button", "render"]
+GREY_TEXT = (220, 220, 220)
 
 
 @dataclass(frozen=True)
@@ -57,7 +45,7 @@ class BoothView:
     mirrored: bool = True
     countdown: int | None = None
     shot: np.ndarray | None = None  # the picture under review
-    time_left: float | None = None  # review/done timeout
+    time_left: float | None = None  # review/done timeout (seconds of wall-clock time)
     folder: Path | None = None  # where the kept photos are
     kept: int = 0
     note: str | None = None
@@ -65,14 +53,19 @@ class BoothView:
     share_url: str | None = None  # booth --share: the hand-off link of this session
     share_qr: np.ndarray | None = None  # its QR modules (1 = dark, quiet zone included)
     share_note: str | None = None  # how long and where the link works
+    alpha: np.ndarray | None = None  # the person's matte in frame pixels: buttons go beside it
+    pedal: bool = False  # booth --pedal-key: the screens may mention the pedal
+    button_side: str | None = None  # "left"/"right": where TAKE PHOTO was last frame (it stays if it fits)
 
 
-def draw_button(canvas: np.ndarray, button: Button) -> None:
-    x0, y0, x1, y1 = button.rect
-    cv2.rectangle(canvas, (x0 + 4, y0 + 6), (x1 + 4, y1 + 6), (0, 0, 0), -1, cv2.LINE_AA)  # shadow
-    cv2.rectangle(canvas, (x0, y0), (x1, y1), button.colour, -1, cv2.LINE_AA)
-    cv2.rectangle(canvas, (x0, y0), (x1, y1), WHITE, 3, cv2.LINE_AA)
-    centred_text(canvas, button.label, ((x0 + x1) // 2, (y0 + y1) // 2), 1.8, WHITE, 4, max_width=x1 - x0 - 30)
+def primary_keys(view: BoothView) -> str:
+    """What a person can press besides the green button: space, and the pedal only if there is one."""
+    return "SPACE or the pedal" if view.pedal else "SPACE"
+
+
+def seconds_left(time_left: float) -> int:
+    """Whole seconds to show for a timer, rounded up: 29.2 s left reads 30, the last second reads 1."""
+    return max(1, math.ceil(time_left - 1e-6))
 
 
 def _backdrop(view: BoothView, size: tuple[int, int]) -> np.ndarray:
@@ -89,7 +82,7 @@ def attract(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Bu
     width, height = size
     canvas = _backdrop(view, size)
     centred_text(canvas, "Headshot Studio", (width // 2, 150), 3.0, WHITE, 6, max_width=width - 100)
-    centred_text(canvas, "Your professional headshot in a minute", (width // 2, 250), 1.3, (220, 220, 220), 2,
+    centred_text(canvas, "Your professional headshot in a minute", (width // 2, 250), 1.3, GREY_TEXT, 2,
                  max_width=width - 100)
     centred_text(canvas, "Step in front of the camera", (width // 2, 340), 1.5, WHITE, 3, max_width=width - 100)
     if view.note:
@@ -97,34 +90,19 @@ def attract(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Bu
     button = Button(Press.PRIMARY, "START", (width // 2 - 230, height - 250, width // 2 + 230, height - 250 + BUTTON_H),
                     PASS)
     draw_button(canvas, button)
-    centred_text(canvas, "or press SPACE / the pedal", (width // 2, height - 70), 1.0, (220, 220, 220), 2)
+    centred_text(canvas, f"or press {primary_keys(view)}", (width // 2, height - 70), 1.0, GREY_TEXT, 2)
     return canvas, [button]
 
 
-def coaching(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Button]]:
-    width, height = size
-    image = view.frame if view.frame is not None else np.zeros((height, width, 3), np.uint8)
-    overlay = OverlayView(mirrored=view.mirrored, countdown=view.countdown, show_checklist=False,
-                          message=view.note, idle_message=view.idle_message)
-    canvas = render_overlay(image, view.assessment, overlay, size)
-    if view.state is State.COUNTDOWN:
-        return canvas, []
-    top = height - BAND_HEIGHT - BUTTON_H - 30
-    take = Button(Press.PRIMARY, "TAKE PHOTO", (width - 340, top, width - 30, top + BUTTON_H), PASS)
-    leave = Button(Press.CANCEL, "EXIT", (30, 30, 230, 30 + 90), (80, 80, 80))
-    for button in (take, leave):
-        draw_button(canvas, button)
-    return canvas, [take, leave]
-
-
 def capture(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Button]]:
-    """The shutter moment: a white flash with the word, while the capture stage picks the best frame."""
+    """The shutter moment: a white flash while the capture stage picks the best frame of the countdown's last
+    moment. The word asks for nothing (that moment has passed): it only says the photo was taken."""
     width, height = size
     canvas = np.full((height, width, 3), 255, np.uint8)
     if view.frame is not None:
         live, _ = fit_frame(view.frame, size, mirrored=view.mirrored)
         canvas = cv2.addWeighted(live, 0.25, canvas, 0.75, 0.0)
-    centred_text(canvas, "Smile!", (width // 2, height // 2), 4.0, (40, 40, 40), 8)
+    centred_text(canvas, "Click!", (width // 2, height // 2), 4.0, (40, 40, 40), 8)
     return canvas, []
 
 
@@ -132,18 +110,25 @@ def review(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[But
     width, height = size
     canvas = np.full((height, width, 3), DARK, np.uint8)
     panel_w = 440
-    if view.shot is not None:
-        shot, _ = fit_frame(view.shot, (width - panel_w - 60, height - 60))
-        canvas[30:30 + shot.shape[0], 30:30 + shot.shape[1]] = shot
+    if view.shot is not None:  # as large as fits left of the panel, centred, no black bars
+        area_w, area_h = width - panel_w - 60, height - 60
+        h, w = view.shot.shape[:2]
+        scale = min(area_w / w, area_h / h)
+        new_w, new_h = max(1, int(w * scale)), max(1, int(h * scale))
+        shot = cv2.resize(view.shot, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        x, y = 30 + (area_w - new_w) // 2, 30 + (area_h - new_h) // 2
+        canvas[y:y + new_h, x:x + new_w] = shot
     x0 = width - panel_w
     centred_text(canvas, "Keep this one?", (x0 + panel_w // 2, 90), 1.5, WHITE, 3, max_width=panel_w - 40)
     accept = Button(Press.PRIMARY, "ACCEPT", (x0 + 30, 170, width - 40, 170 + BUTTON_H), PASS)
     retake = Button(Press.RETAKE, "RETAKE", (x0 + 30, 340, width - 40, 340 + BUTTON_H), (0, 140, 230))
     for button in (accept, retake):
         draw_button(canvas, button)
-    put_text(canvas, "SPACE / pedal = accept", (x0 + 40, 540), 0.8, (220, 220, 220), 2)
-    if view.time_left is not None:
-        put_text(canvas, f"Not kept in {view.time_left:.0f} s", (x0 + 40, 600), 0.8, (220, 220, 220), 2)
+    hint = f"{primary_keys(view)} = accept, R = retake"
+    put_text(canvas, hint, (x0 + 40, 540), fit_text(hint, panel_w - 80, 0.8, 2), GREY_TEXT, 2)
+    if view.time_left is not None:  # whole seconds of the wall clock, rounded up (never "0 s" on screen)
+        text = f"Discarded in {seconds_left(view.time_left)} s if not accepted"
+        put_text(canvas, text, (x0 + 40, 600), fit_text(text, panel_w - 80, 0.8, 2), GREY_TEXT, 2)
     return canvas, [accept, retake]
 
 
@@ -176,7 +161,7 @@ def handoff(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Bu
     x0 = 60 + side + 50
     panel = width - x0 - 40
     lines = [("Scan with your phone", 1.4, WHITE, 3), ("to download your photos", 1.1, WHITE, 2),
-             (view.share_url or "", 0.8, CLOSE, 2), (view.share_note or "", 0.75, (220, 220, 220), 2)]
+             (view.share_url or "", 0.8, CLOSE, 2), (view.share_note or "", 0.75, GREY_TEXT, 2)]
     y = 190
     for text, scale, colour, thickness in lines:
         put_text(canvas, text, (x0, y), min(scale, fit_text(text, panel, scale, thickness)), colour, thickness)
@@ -188,8 +173,8 @@ def handoff(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Bu
     for button in (another, finish):
         draw_button(canvas, button)
     if view.time_left is not None:
-        put_text(canvas, f"Back to the start in {view.time_left:.0f} s", (x0, height - 50), 0.9,
-                 (220, 220, 220), 2)
+        put_text(canvas, f"Back to the start in {seconds_left(view.time_left)} s", (x0, height - 50), 0.9,
+                 GREY_TEXT, 2)
     return canvas, [another, finish]
 
 
@@ -209,8 +194,8 @@ def done(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Butto
     for button in (another, finish):
         draw_button(canvas, button)
     if view.time_left is not None:
-        centred_text(canvas, f"Back to the start in {view.time_left:.0f} s", (width // 2, height - 60), 0.9,
-                     (220, 220, 220), 2)
+        centred_text(canvas, f"Back to the start in {seconds_left(view.time_left)} s", (width // 2, height - 60), 0.9,
+                     GREY_TEXT, 2)
     return canvas, [another, finish]
 
 

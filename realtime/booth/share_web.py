@@ -7,7 +7,6 @@ everything else is the same plain 404.
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import re
@@ -18,6 +17,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from realtime.booth.keys import plural
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def page(share: Any, handoff: Any) -> bytes:
             "a{display:inline-block;margin:.3em;padding:.6em;background:#3c8;color:#fff;border-radius:.4em;"
             "text-decoration:none}</style></head><body><h1>Your headshot</h1><ul>"
             + "".join(items)
-            + f"</ul><p>This link works for {html.escape(str(minutes))} more minute(s), on the booth's "
+            + f"</ul><p>This link works for {plural(minutes, 'more minute')}, on the booth's "
             "network only.</p></body></html>").encode()
 
 

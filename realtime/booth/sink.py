@@ -1,15 +1,18 @@
 """The booth as a loop sink: runs the state machine on each frame, carries out its effects, draws the screen.
 
-Time is the frame's source time, so the booth, the coach and the capture stage share one clock (and a
-test that feeds frames faster than real time sees the same session). Input: space or Enter (a foot pedal
-is a USB keyboard sending space) is the big button, ``r`` retake, ``a`` another, ``x`` leave the
-session, ``q``/Esc quit the booth; touches and clicks hit the on-screen buttons.
+The booth's timers (enter, leave, the 3-2-1, review and done timeouts) run on a monotonic wall clock
+(``clock``, :func:`time.monotonic` by default), never on frame counts or the source's clock: a source
+whose clock runs slow (a demo rendered on a busy CPU, a camera dropping frames) or a slow pipeline must
+not stretch "30 s" into 75. Tests pass a fake clock. Keys (:mod:`realtime.booth.keys`): space or Enter is
+the big button, ``r`` retake, ``a`` another, ``x`` leave the session, ``q``/Esc quit the booth, and the
+``--pedal-key`` if one is set; touches and clicks hit the on-screen buttons.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from realtime.booth.keys import KEYS, QUIT_KEYS, plural
 from realtime.booth.machine import BoothMachine, Effect, Press, State
 from realtime.booth.screens import BoothView, Button, render
 from realtime.booth.session import Session, SessionStore
@@ -25,15 +29,13 @@ from realtime.errors import SinkError
 from realtime.frame import FrameResult
 from realtime.sinks.overlay import CANVAS_SIZE
 from realtime.sinks.preview import IDLE_TEXT, Display
-from realtime.sinks.window import KEY_ESC
 
 log = logging.getLogger(__name__)
 
 SAVE_RETRY_S = 2.0  # an accepted photo the disk refused is written again this often (seconds)
 SAVING_NOTE = "Your photo is safe: saving it as soon as there is room"
 
-KEYS = {ord(" "): Press.PRIMARY, 13: Press.PRIMARY, 10: Press.PRIMARY, ord("r"): Press.RETAKE,
-        8: Press.RETAKE, ord("a"): Press.ANOTHER, ord("x"): Press.CANCEL}
+QUIET_STATES = (State.COUNTDOWN, State.CAPTURE)  # no coaching words: they would spoil the photo
 
 
 class BoothSink:
@@ -44,7 +46,9 @@ class BoothSink:
     def __init__(self, display: Display, *, stop: threading.Event, shots: Shots, store: SessionStore,
                  machine: BoothMachine | None = None, mirrored: bool = True,
                  on_new_person: Callable[[], None] | None = None, report: Callable[[str], None] | None = None,
-                 size: tuple[int, int] = CANVAS_SIZE, share: Any = None, printer: Any = None) -> None:
+                 size: tuple[int, int] = CANVAS_SIZE, share: Any = None, printer: Any = None,
+                 clock: Callable[[], float] = time.monotonic, pedal_key: int | None = None,
+                 on_quiet: Callable[[bool], None] | None = None) -> None:
         self.display = display
         self.stop = stop
         self.shots = shots
@@ -56,6 +60,10 @@ class BoothSink:
         self.size = size
         self.share = share  # a running ShareServer (booth --share): accepted photos get a QR hand-off link
         self.printer = printer  # a Printer (booth --print): accepted photos are printed
+        self.clock = clock  # every timer of the machine reads this (seconds, monotonic)
+        self.keys = {**KEYS, pedal_key: Press.PRIMARY} if pedal_key is not None else dict(KEYS)
+        self.pedal = pedal_key is not None
+        self.on_quiet = on_quiet  # told True when the countdown starts, False once the shot is taken or dropped
         self.session: Session | None = None
         self.shot: Shot | None = None
         self.finished: list[list[Path]] = []  # what each ended session kept
@@ -66,13 +74,14 @@ class BoothSink:
         self._now = 0.0
         self._last: FrameResult | None = None
         self._state = self.machine.state
+        self._side: str | None = None  # where TAKE PHOTO was drawn: it stays there while it fits
         on_mouse = getattr(display, "on_mouse", None)
         if on_mouse is not None:
             on_mouse(self._mouse)
 
     # --- loop hooks ------------------------------------------------------------------------------------
     def send(self, frame: FrameResult) -> None:
-        self._now = frame.source_time
+        self._now = self.clock()
         self._last = frame
         if self.unsaved and self._now >= self._save_retry_at:
             for shot, session in list(self.unsaved):
@@ -90,6 +99,9 @@ class BoothSink:
 
     def idle(self, source_state: str) -> None:
         text = IDLE_TEXT.get(source_state, "Waiting for the camera")  # the preview's words (lost, frozen)
+        self._now = self.clock()
+        if self.machine.state in (State.REVIEW, State.DONE):  # their timeouts run on with the camera away
+            self._apply(self.machine.step(self._now, face=False))
         self._show(self.view(self._last, idle_message=text))
 
     # --- input -----------------------------------------------------------------------------------------------
@@ -97,13 +109,12 @@ class BoothSink:
         self._apply(self.machine.press(press, self._now))
 
     def handle_key(self, key: int) -> None:
-        if key == KEY_ESC or key in (ord("q"), ord("Q")):
+        lower = ord(chr(key).lower()) if 0 <= key < 256 else key
+        if lower in QUIT_KEYS:
             self.report("quit")
             self.stop.set()
             return
-        press = KEYS.get(key)
-        if press is None and 0 <= key < 256:
-            press = KEYS.get(ord(chr(key).lower()))
+        press = self.keys.get(key, self.keys.get(lower))
         if press is not None:
             self.press(press)
 
@@ -141,13 +152,16 @@ class BoothSink:
             elif effect is Effect.END_SESSION:
                 kept = self.store.end(self.session) if self.session is not None else []
                 self.finished.append(kept)
-                self.report(f"session ended, {len(kept)} kept")
+                self.report(f"session ended, {plural(len(kept), 'photo')} kept")
                 self.session = None
                 self.shot = None
                 self.shots.reset()
         if self.machine.state is not self._state:
+            quiet_before = self._state in QUIET_STATES
             self._state = self.machine.state
             self.report(f"state {self._state.value}")
+            if self.on_quiet is not None and (self._state in QUIET_STATES) != quiet_before:
+                self.on_quiet(not quiet_before)
 
     def _keep(self, shot: Shot, session: Session) -> bool:
         """Write an accepted shot; a full or read-only disk keeps it in memory (said on screen and in the
@@ -181,6 +195,9 @@ class BoothSink:
             state=m.state,
             frame=frame.output if frame is not None else None,
             assessment=frame.assessment if frame is not None else None,
+            alpha=frame.alpha if frame is not None else None,
+            pedal=self.pedal,
+            button_side=self._side,
             mirrored=self.mirrored,
             countdown=m.countdown_left(self._now),
             shot=self.shot.image if self.shot is not None else None,
@@ -197,6 +214,9 @@ class BoothSink:
 
     def _show(self, view: BoothView) -> None:
         image, self.buttons = render(view, self.size)
+        take = next((b for b in self.buttons if view.state is State.COACHING and b.press is Press.PRIMARY), None)
+        if take is not None:
+            self._side = "right" if take.rect[0] + take.rect[2] > self.size[0] else "left"
         key = self.display.show(image)
         if key is not None:
             self.handle_key(key)
@@ -213,7 +233,8 @@ class BoothSink:
         for shot, session in list(self.unsaved):  # a last try for accepted photos still in memory
             self._keep(shot, session)
         if self.unsaved:
-            self.report(f"{len(self.unsaved)} accepted photo(s) could not be saved: free space or pass another --out")
+            self.report(f"{plural(len(self.unsaved), 'accepted photo')} could not be saved: free space or pass "
+                        "another --out")
             for session in {id(x): x for _, x in self.unsaved}.values():
                 if session is not self.session:
                     self.store.end(session)  # a folder made for a photo that could not be written goes too

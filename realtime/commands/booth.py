@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 from contextlib import ExitStack
 from typing import Any
@@ -18,10 +19,13 @@ from realtime.commands.preview import (
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from realtime.booth.keys import key_help
+
     parser = sub.add_parser("booth", help="kiosk photo booth: attract, coach, countdown, review, save",
                             description="Run the photo booth: people step in, are coached, get a 3-2-1 "
                                         "countdown, review the photo and accept or retake. One private "
-                                        "folder per session; photos not accepted are never written.")
+                                        "folder per session; photos not accepted are never written.",
+                            epilog=key_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     add_pipeline_args(parser)
     parser.add_argument("--out", default="booth-photos", help="where session folders go (default: ./booth-photos)")
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen (kiosk)")
@@ -29,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--start", choices=("face", "press"), default="face",
                         help="what begins a session: 'face' (someone stands in view for a second, or START; "
                              "default) or 'press' (only START: for a booth beside a busy aisle)")
+    parser.add_argument("--pedal-key", default=None, metavar="KEY",
+                        help="a USB foot pedal is connected and sends KEY (one character, or space/enter/tab): "
+                             "it works as the green button and the screens mention it (default: no pedal)")
     add_handoff_args(parser)
     add_vcam_args(parser)
     parser.set_defaults(handler=run)
@@ -79,7 +86,18 @@ def open_handoff(args: argparse.Namespace, stack: ExitStack, store: Any, machine
     return share, printer
 
 
+def coach_quiet(coach: Any) -> Any:
+    """The booth's countdown keeps the coach quiet (``Coach.quiet_until``: no new words while 3-2-1 runs)
+    until the shot is taken; None for a coach without it. The booth screen hides coaching words during the
+    countdown either way: this only keeps the coach's own memory of what it said consistent."""
+    quiet_until = getattr(coach, "quiet_until", None)
+    if quiet_until is None:
+        return None
+    return lambda on: quiet_until(math.inf if on else None)
+
+
 def run(args: argparse.Namespace) -> int:
+    from realtime.booth.keys import pedal_code, plural
     from realtime.booth.machine import BoothMachine, BoothTiming
     from realtime.booth.session import SessionStore
     from realtime.booth.shots import CaptureStageShots
@@ -87,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from realtime.loop import Loop
 
     check_seconds(args)
+    pedal = pedal_code(args.pedal_key) if args.pedal_key is not None else None
     stop = threading.Event()
     report = say("booth")
     mirrored = not args.no_mirror
@@ -100,12 +119,13 @@ def run(args: argparse.Namespace) -> int:
                                                       once=False, fullscreen=args.fullscreen)
         booth = BoothSink(window, stop=stop, shots=CaptureStageShots(capture), store=store, mirrored=mirrored,
                           machine=machine, on_new_person=lambda: pipeline.coach.coach.reset(), report=report,
-                          share=share, printer=printer)
+                          share=share, printer=printer, pedal_key=pedal, on_quiet=coach_quiet(pipeline.coach.coach))
         stack.callback(booth.close)  # a session still open at shutdown keeps only what was accepted
         sinks: list[Any] = [booth]
         if args.vcam:
             sinks.append(open_vcam(args, stack, fps=source.fps, required=False))  # busy: retried, booth goes on
         report(f"started, photos go to {store.root}")
         stats = Loop(source, [*pipeline.stages, capture], sinks, stop=stop).run(max_seconds=args.seconds)
-        report(f"stopped after {stats.frames} frames, {booth.machine.sessions} sessions{stats.skipped_note}")
+        report(f"stopped after {plural(stats.frames, 'frame')}, {plural(booth.machine.sessions, 'session')}"
+               f"{stats.skipped_note}")
     return 0

@@ -25,6 +25,23 @@ from realtime.sources.demo_script import DEMO_DURATION_S, hold_phase
 FPS = 6.0  # fewer frames than a camera, same session: every clock here is the frames' source time
 
 
+class FrameClock:
+    """The booth's clock in these runs: the time of the frame being shown. The demo is read as fast as the
+    pipeline goes, and the key presses are scripted in frame time, so a sink placed before the booth sets
+    this fake clock from each frame (tests/booth/test_wall_clock.py checks the booth's real clock)."""
+
+    name = "clock"
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def send(self, frame) -> None:
+        self.t = frame.source_time
+
+
 class LoopingDemo(FrameSource):
     """The demo session repeated, every frame in order as fast as it is read, time always increasing."""
 
@@ -90,7 +107,8 @@ def run_booth(stages, renderer, out, script, *, seconds: float, timing: BoothTim
     times: list = []
     capture = CaptureStage(stages.profile, out_dir=None, fps=FPS, auto=False, once=False)
     display = ScriptedDisplay(script)
-    booth = BoothSink(display, stop=stop, shots=CaptureStageShots(capture), store=SessionStore(out),
+    clock = FrameClock()
+    booth = BoothSink(display, clock=clock, stop=stop, shots=CaptureStageShots(capture), store=SessionStore(out),
                       machine=BoothMachine(timing or BoothTiming(countdown_s=2.0)),
                       on_new_person=stages.coach.coach.reset, report=lambda text: None, share=share)
     display.booth = booth
@@ -105,7 +123,7 @@ def run_booth(stages, renderer, out, script, *, seconds: float, timing: BoothTim
                 stop.set()
 
     stages.coach.coach.reset()
-    Loop(LoopingDemo(renderer, seconds), [*stages.stages, capture], [booth, Watch()], stop=stop).run()
+    Loop(LoopingDemo(renderer, seconds), [*stages.stages, capture], [clock, booth, Watch()], stop=stop).run()
     booth.close()
     booth.timeline = times  # type: ignore[attr-defined]
     return booth, display, capture

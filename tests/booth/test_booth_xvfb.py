@@ -55,7 +55,7 @@ def test_booth_window_touch_start_and_quit(xdisplay, tmp_path):
             coaching = xdisplay.window_shot(window, tmp_path / "booth_window_coaching.png")
             assert coaching.mean() > 60
             xdisplay.key(window, "x")
-            wait_line(err, "session ended, 0 kept", process)
+            wait_line(err, "session ended, 0 photos kept", process)
             xdisplay.key(window, "q")
             assert process.wait(timeout=20) == 0
         finally:

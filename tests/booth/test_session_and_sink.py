@@ -105,6 +105,16 @@ class KeyDisplay:
         return self.keys.pop(0) if self.keys else None
 
 
+class FakeClock:
+    """The booth's wall clock in these tests: each scripted frame sets it to the frame's time."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
 def frame(t: float, face: bool = True) -> FrameResult:
     result = FrameResult(int(t * 10), 0.0, t, np.full((360, 640, 3), 150, np.uint8))
     result.face = object() if face else None  # the booth only asks whether there is one
@@ -115,26 +125,33 @@ def make(tmp_path, shots=None, timing=None):
     display = KeyDisplay()
     shots = shots or FakeShots()
     booth = BoothSink(display, stop=threading.Event(), shots=shots, store=SessionStore(tmp_path),
-                      machine=BoothMachine(timing or BoothTiming(countdown_s=1.0)), report=lambda text: None)
+                      machine=BoothMachine(timing or BoothTiming(countdown_s=1.0)), report=lambda text: None,
+                      clock=FakeClock())
     return booth, display, shots
+
+
+def at(booth, t: float, face: bool = True) -> None:
+    """One frame at ``t`` seconds of the fake clock."""
+    booth.clock.t = t
+    booth.send(frame(t, face))
 
 
 def run(booth, t0: float, seconds: float, face: bool = True) -> float:
     t = t0
     for _ in range(int(seconds * 10)):
         t += 0.1
-        booth.send(frame(t, face))
+        at(booth, t, face)
     return t
 
 
 def test_touch_buttons_drive_a_session(tmp_path):
     booth, display, shots = make(tmp_path)
-    booth.send(frame(0.0))
+    at(booth, 0.0)
     start = next(b for b in booth.buttons if b.press is Press.PRIMARY)
     display.mouse(4, *start.rect[:2])  # cv2.EVENT_LBUTTONUP at the button's corner
-    booth.send(frame(0.1))
+    at(booth, 0.1)
     assert booth.machine.state is State.COACHING and shots.resets >= 1
-    booth.send(frame(0.15))  # the next frame draws the coaching screen and its buttons
+    at(booth, 0.15)  # the next frame draws the coaching screen and its buttons
     take = next(b for b in booth.buttons if b.label == "TAKE PHOTO")
     booth.click(take.rect[0] + 5, take.rect[1] + 5)
     t = run(booth, 0.15, 1.2)
@@ -142,11 +159,11 @@ def test_touch_buttons_drive_a_session(tmp_path):
     accept = next(b for b in booth.buttons if b.label == "ACCEPT")
     assert booth.click(accept.rect[0] + 1, accept.rect[1] + 1) is Press.PRIMARY
     assert booth.machine.state is State.DONE and len(shots.kept) == 1
-    booth.send(frame(t + 0.1))
+    at(booth, t + 0.1)
     assert booth.view(None).folder == shots.kept[0].parent
     assert booth.click(1, 1) is None  # nothing there
     display.keys.append(ord(" "))
-    booth.send(frame(t + 0.2))
+    at(booth, t + 0.2)
     assert booth.machine.state is State.ATTRACT and booth.finished == [[shots.kept[0]]]
 
 
@@ -167,11 +184,11 @@ def test_retake_key_discards_and_failed_capture_coaches_again(tmp_path):
 def test_quit_key_and_closed_window_stop(tmp_path):
     booth, display, _ = make(tmp_path)
     display.keys.append(ord("q"))
-    booth.send(frame(0.0))
+    at(booth, 0.0)
     assert booth.stop.is_set()
     booth2, display2, _ = make(tmp_path)
     display2.closed = True
-    booth2.send(frame(0.0))
+    at(booth2, 0.0)
     assert booth2.stop.is_set()
 
 
@@ -217,7 +234,7 @@ def test_accepted_photo_gets_a_link_on_screen_and_goes_to_the_printer(tmp_path):
         shots = FakeShots()
         booth = BoothSink(display, stop=threading.Event(), shots=shots, store=SessionStore(tmp_path),
                           machine=BoothMachine(BoothTiming(countdown_s=1.0)), report=lambda text: None,
-                          share=share, printer=printer)
+                          share=share, printer=printer, clock=FakeClock())
         display.keys += [ord(" "), ord(" ")]
         t = run(booth, 0.0, 1.5)
         assert booth.machine.state is State.REVIEW and booth.view(None).share_qr is None  # nothing accepted yet
