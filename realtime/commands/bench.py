@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "tensorrt fp16, plus int8 where 'headshot calibrate int8' has made a model)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline runs")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--no-stills", dest="stills", action="store_false",
+                        help="skip the final still matte row (a 720p frame and a 12 MP photo)")
     parser.set_defaults(handler=run)
 
 
@@ -73,5 +75,12 @@ def run(args: argparse.Namespace) -> int:
 
     report = run_bench(plan, open_ours, ours_sinks=lambda stack: [OverlaySink()],
                        progress=lambda line: print(f"bench: {line}", file=sys.stderr))
+    if getattr(args, "stills", True):  # the final still matte (issue #15): its own small table
+        from realtime.capture.still_bench import bench_stills, format_rows
+
+        report["stills"] = bench_stills(repeats=1 if args.quick else 3,
+                                        progress=lambda line: print(f"bench: {line}", file=sys.stderr))
     print(json.dumps(report, indent=2) if args.json else format_table(report))
+    if report.get("stills") and not args.json:
+        print("\n" + format_rows(report["stills"]))
     return 0

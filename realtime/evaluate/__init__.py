@@ -18,6 +18,7 @@ PARTS: dict[str, str] = {
     "photos": "realtime.evaluate.photos",
     "clips": "realtime.evaluate.clips",
     "matte": "realtime.evaluate.matte",
+    "stills": "realtime.evaluate.stills",
 }
 
 Progress = Callable[[str], None]

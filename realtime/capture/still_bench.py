@@ -1,0 +1,78 @@
+"""Speed of the final still matte for ``headshot bench`` (issue #15): a 720p frame and a 12 MP photo.
+
+Two figures per size, medians of ``REPEATS`` runs after one warm-up: the final matte alone (seeded by a
+live matte and the face mesh, as the capture writer calls it) and the whole still render of
+:class:`realtime.capture.still.StillStudio` (engine pass at bounded size, face mesh, grading, final matte,
+backdrop, retouch, crops and JPEG encoding; no disk write). The photo is the astronaut that ships with
+scikit-image, scaled to each size.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+SIZES = {"720p frame": (1280, 720), "12 MP photo": (3000, 4000)}
+REPEATS = 3
+
+
+def _photo(size: tuple[int, int]) -> np.ndarray:
+    from skimage import data
+
+    image = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    w, h = size
+    scale = max(w / image.shape[1], h / image.shape[0])
+    big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    x0 = (big.shape[1] - w) // 2
+    return np.ascontiguousarray(big[:h, x0:x0 + w])
+
+
+def _median_s(call: Callable[[], object], repeats: int) -> float:
+    call()  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times), 3)
+
+
+def bench_stills(repeats: int = REPEATS, progress: Callable[[str], None] = lambda line: None) -> list[dict]:
+    """One row per size: seconds for the final matte and for the whole still render."""
+    from realtime.capture.matting import final_matte
+    from realtime.capture.still import StillStudio
+    from realtime.coach.profile import load_profile
+    from realtime.sources.photo_read import Photo
+
+    rows = []
+    with StillStudio(load_profile("professional"), backend="onnxruntime") as studio:
+        for label, size in SIZES.items():
+            progress(f"final still matte, {label} {size[0]}x{size[1]}")
+            image = _photo(size)
+            live, _ = studio.engine_pass(image)
+            face = studio.analyzer.analyze(image, 0.0)
+            landmarks = face.landmarks if face is not None else None
+            photo = Photo(path=Path(f"{label}.jpg"), image=image, mode="RGB",
+                          grayscale=False, rotated=False)
+            rows.append({
+                "name": f"final matte, {label}",
+                "size": list(size),
+                "matte_s": _median_s(lambda i=image, a=live, m=landmarks: final_matte(i, a, m), repeats),
+                "render_s": _median_s(lambda p=photo: studio.render(p), repeats),
+            })
+    return rows
+
+
+def format_rows(rows: list[dict]) -> str:
+    lines = [f"{'still (capture --source PHOTO)':<33}{'size':>10}{'matte s':>9}{'render s':>10}"]
+    for row in rows:
+        size = f"{row['size'][0]}x{row['size'][1]}"
+        lines.append(f"{row['name']:<33}{size:>10}{row['matte_s']:>9.2f}{row['render_s']:>10.2f}")
+    lines.append("matte: the final still matte alone; render: engine pass, face, grading, matte, backdrop, "
+                 "crops, JPEGs")
+    return "\n".join(lines)
