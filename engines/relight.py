@@ -23,9 +23,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-from onnx import TensorProto, helper
-
 from engines import settings as S
 from engines.graph_builder import GraphBuilder
 
@@ -35,90 +32,24 @@ POOL = 4
 # Blur sigmas in grid pixels as (y, x): the grid is the segmentation's square grid squashed from a 16:9
 # frame, so x pixels are ~1.8x wider in the image than y pixels. Chosen as fractions of a typical
 # webcam head (about a third of the frame height): shading ~ 1/7 of a face, broad level ~ a face.
-SIGMA_SHADING = (1.5, 0.9)
-SIGMA_BROAD = (3.5, 2.0)
-SIGMA_NORMALS = (5.0, 2.8)
-# Slope of the matte that tilts a normal by 45 degrees is 1 / NORMAL_GAIN.
-NORMAL_GAIN = 25.0
-# Gain limits in stops (linear light): lift at most 2.5 stops, darken at most 2.
-MAX_LIFT_STOPS = 2.5
-MAX_CUT_STOPS = 2.0
-MAX_EXPOSURE_STOPS = 2.0
+SIGMA_SHADING = (2.5, 1.5)
+SIGMA_COVER = (1.0, 0.6)
+# Gain limits in stops (linear light): lift shadowed skin at most 2 stops, tame hot spots at most 0.5;
+# the exposure move is a share of the way to the target, at most 1 stop, so skin stays its colour.
+MAX_LIFT_STOPS = 2.0
+MAX_CUT_STOPS = 0.5
+MAX_EXPOSURE_STOPS = 1.0
+EXPOSURE_SHARE = 0.15
+# Shadowed skin is lifted by SHADOW_GAIN x strength of its gap to the lit level (1.25 x 0.8 = all of it).
+SHADOW_GAIN = 1.25
+# Skin in normalised rg chromaticity: (centre, spread) of R/(R+G+B) and G/(R+G+B) over light to dark
+# skin; luma (sRGB 0..1) below the floor's first value is not judged, above its second fully.
+SKIN_R = (0.44, 0.08)
+SKIN_G = (0.31, 0.04)
+SKIN_LUMA_FLOOR = (0.08, 0.18)
+# Skin weight (blurred) at which the correction is applied in full: the falloff around the face.
+SKIN_COVER = 0.35
 _EPS_WEIGHT = 1e-3
-# Range bins (ln linear luminance, 1/255 .. 1) and the range kernel of the albedo-aware level.
-RANGE_BINS = tuple(float(v) for v in np.arange(-12.0, 0.51, 1.0))
-RANGE_SIGMA = 2.5
-
-
-def _normalised_blur(
-    b: GraphBuilder, value: str, weight: str, sigma: tuple[float, float], pool: int
-) -> str:
-    """Matte-weighted mean of ``value`` around each pixel (after an optional block-mean downsample)."""
-    stack = b.concat([b.mul(value, weight), weight], axis=1)
-    if pool > 1:
-        stack = b.pool(stack, pool)
-    blurred = b.gauss(stack, 2, *sigma)
-    num, den = b.op("Split", blurred, axis=1, n_out=2)
-    return b.div(num, b.offset(den, _EPS_WEIGHT))
-
-
-def _lambert(b: GraphBuilder, normals: str, direction: str) -> str:
-    """max(0, n . l): ``normals`` [1, 3, h, w], ``direction`` [1, 3, 1, 1] from the settings."""
-    return b.op("Relu", b.op("ReduceSum", b.mul(normals, direction), b.ints([1]), keepdims=1))
-
-
-def _studio_shading(b: GraphBuilder, matte: str, aspect: str, settings: str) -> str:
-    """log(studio shading / shading of a camera-facing surface) from matte-derived normals."""
-    blurred = b.gauss(matte, 1, *SIGMA_NORMALS, edge=True)  # edge: a matte cut by the frame is no rim
-    pad_x = b.op("Pad", blurred, b.ints([0, 0, 0, 1, 0, 0, 0, 1]), mode="edge")
-    pad_y = b.op("Pad", blurred, b.ints([0, 0, 1, 0, 0, 0, 1, 0]), mode="edge")
-    gx = b.op("Conv", pad_x, b.const([[[[-0.5, 0.0, 0.5]]]]))  # central differences
-    gy = b.op("Conv", pad_y, b.const([[[[-0.5], [0.0], [0.5]]]]))
-    # Grid x pixels span W/grid image pixels, y pixels H/grid: scale x slopes by H/W to make them isotropic.
-    nx = b.scale(b.mul(gx, aspect), -NORMAL_GAIN)
-    ny = b.scale(gy, -NORMAL_GAIN)
-    ones = b.op("ConstantOfShape", b.op("Shape", nx), value=helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0]))
-    tilted = b.concat([nx, ny, ones], axis=1)
-    norm = b.op("Sqrt", b.op("ReduceSum", b.mul(tilted, tilted), b.ints([1]), keepdims=1))
-    normals = b.div(tilted, norm)
-
-    key, fill, ambient = (b.setting(settings, i) for i in (S.IDX_KEY, S.IDX_FILL, S.IDX_AMBIENT))
-    key_dir = b.setting(settings, S.IDX_KEY_DIR, [1, 3, 1, 1])
-    fill_dir = b.setting(settings, S.IDX_FILL_DIR, [1, 3, 1, 1])
-    shade = b.add(
-        ambient, b.add(b.mul(key, _lambert(b, normals, key_dir)), b.mul(fill, _lambert(b, normals, fill_dir)))
-    )
-    # A camera-facing surface (n = z) receives ambient + key * max(0, l_z) + fill * max(0, f_z).
-    key_z = b.op("Relu", b.setting(settings, S.IDX_KEY_DIR.stop - 1))
-    fill_z = b.op("Relu", b.setting(settings, S.IDX_FILL_DIR.stop - 1))
-    flat = b.add(ambient, b.add(b.mul(key, key_z), b.mul(fill, fill_z)))
-    return b.sub(b.op("Log", b.offset(shade, 1e-3)), b.op("Log", b.offset(flat, 1e-3)))
-
-
-def _range_aware_level(b: GraphBuilder, log_lum: str, weight: str) -> str:
-    """Head-scale level of ``log_lum`` that does not mix regions of very different brightness.
-
-    A plain blur would average a face with a black collar or dark hair and then "correct" the face
-    toward them. This is a piecewise-linear bilateral filter (Durand & Dorsey): the log range is cut
-    into bins, each bin's pixels are blurred on their own (as channels of one depthwise Conv), and
-    every pixel reads the bins around its own level. Shading steps inside a face (about 1-1.5 stops)
-    are within the range kernel and get averaged away; albedo steps of several stops are not.
-    """
-    centres = b.const(np.array(RANGE_BINS, np.float32).reshape(1, -1, 1, 1))
-    k = len(RANGE_BINS)
-    dist = b.sub(log_lum, centres)  # [1, K, h, w]
-    # Range kernel x matte x linear luminance: brighter pixels lead, so a half-shadowed face reads the
-    # level of its lit half and the shadow is lifted rather than the lit side pulled down.
-    bright = b.mul(weight, b.op("Exp", log_lum))
-    member = b.mul(b.op("Exp", b.scale(b.mul(dist, dist), -0.5 / RANGE_SIGMA**2)), bright)
-    stack = b.pool(b.concat([b.mul(member, log_lum), member], axis=1), POOL)
-    blurred = b.gauss(stack, 2 * k, *SIGMA_BROAD)
-    num, den = b.op("Split", blurred, axis=1, n_out=2)
-    per_bin = b.resize(b.div(num, b.offset(den, _EPS_WEIGHT)), b.op("Shape", dist), "half_pixel")
-    step = RANGE_BINS[1] - RANGE_BINS[0]
-    hat = b.op("Relu", b.sub(b.const(1.0), b.scale(b.op("Abs", dist), 1.0 / step)))
-    total = b.op("ReduceSum", b.mul(hat, per_bin), b.ints([1]), keepdims=1)
-    return b.div(total, b.offset(b.op("ReduceSum", hat, b.ints([1]), keepdims=1), 1e-6))
 
 
 def _person_level(b: GraphBuilder, luma: str, weight: str) -> str:
@@ -135,27 +66,52 @@ def _person_level(b: GraphBuilder, luma: str, weight: str) -> str:
     return b.op("Log", b.offset(b.div(num, b.offset(den, 1e-6)), 1e-4))
 
 
-def build_relight_gain(b: GraphBuilder, luma: str, matte: str, aspect: str, settings: str) -> str:
+def _skin(b: GraphBuilder, colour: str, luma: str, weight: str) -> str:
+    """Skin likelihood in the person: normalised-rg chromaticity near skin's, luma above a floor.
+
+    Chromaticity (R/sum, G/sum) does not change with the light level, so a shadowed cheek counts as
+    much as a lit one; the luma floor keeps black clothes and dark hair (no reliable chroma) out.
+    """
+    blue, green, red = b.op("Split", colour, axis=1, n_out=3)
+    total = b.offset(b.add(b.add(blue, green), red), 1e-3)
+    r_dist = b.scale(b.offset(b.div(red, total), -SKIN_R[0]), 1.0 / SKIN_R[1])
+    g_dist = b.scale(b.offset(b.div(green, total), -SKIN_G[0]), 1.0 / SKIN_G[1])
+    chroma = b.op("Exp", b.scale(b.add(b.mul(r_dist, r_dist), b.mul(g_dist, g_dist)), -0.5))
+    lit = b.clip(b.scale(b.offset(luma, -SKIN_LUMA_FLOOR[0]), 1.0 / (SKIN_LUMA_FLOOR[1] - SKIN_LUMA_FLOOR[0])),
+                 0.0, 1.0)
+    return b.mul(b.mul(chroma, lit), weight)
+
+
+def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, settings: str) -> str:
     """Gain on sRGB values, [1, 1, h, w] at the segmentation grid; exactly 1 where strength is 0.
 
-    ``luma``: sRGB luma in [0, 1] at the segmentation grid, [1, 1, h, w]; ``matte``: person
-    probability there; ``aspect``: frame H / W as a [1, 1, 1, 1] tensor.
+    ``colour``: BGR in [0, 1] at the segmentation grid [1, 3, h, w]; ``luma``: its luma [1, 1, h, w];
+    ``matte``: person probability there.
+
+    Only skin is relit. The skin's local level ``S`` (a face-scale, skin-weighted blur of log
+    luminance) is compared with its lit level ``R`` (the luminance-weighted mean over all skin: a
+    half-shadowed face reads its lit half); shadowed skin is lifted by ``R - S`` and the whole face
+    moved toward the target exposure. The correction fades out over ``SIGMA_SHADING`` around the skin
+    (a smooth falloff, no rim), so hair, clothes and the background keep their own levels.
     """
     b.stage = "relight"
+    colour_c = b.pool(colour, POOL)
     luma_c = b.pool(luma, POOL)
-    weight = b.pool(matte, POOL)
+    skin = _skin(b, colour_c, luma_c, b.pool(matte, POOL))
     log_lum = b.scale(b.op("Log", b.offset(luma_c, 1.0 / 255.0)), GAMMA)
-
-    local = _normalised_blur(b, log_lum, weight, SIGMA_SHADING, pool=1)
-    broad = _range_aware_level(b, log_lum, weight)
+    stack = b.gauss(b.concat([b.mul(log_lum, skin), skin], axis=1), 2, *SIGMA_SHADING)
+    num, den = b.op("Split", stack, axis=1, n_out=2)
+    local = b.div(num, b.offset(den, _EPS_WEIGHT))
+    # Where the correction applies: skin blurred only a little, so the falloff is smooth (about a tenth
+    # of a face) but hair and dark clothes beside the face, which are not skin, are not lifted.
+    cover = b.clip(b.scale(b.gauss(skin, 1, *SIGMA_COVER), 1.0 / SKIN_COVER), 0.0, 1.0)
+    level = _person_level(b, luma_c, skin)
     ln2 = math.log(2.0)
+    shadow = b.clip(b.sub(level, local), -MAX_CUT_STOPS * ln2, MAX_LIFT_STOPS * ln2)
     target = b.op("Log", b.setting(settings, S.IDX_EXPOSURE))
-    level = _person_level(b, luma_c, weight)
     exposure = b.clip(b.sub(target, level), -MAX_EXPOSURE_STOPS * ln2, MAX_EXPOSURE_STOPS * ln2)
-    studio = _studio_shading(b, weight, aspect, settings)
-    log_gain = b.add(b.sub(studio, b.sub(local, broad)), exposure)
-    log_gain = b.clip(log_gain, -MAX_CUT_STOPS * ln2, MAX_LIFT_STOPS * ln2)
+    log_gain = b.mul(cover, b.add(b.scale(shadow, SHADOW_GAIN), b.scale(exposure, EXPOSURE_SHARE)))
     strength = b.setting(settings, S.IDX_STRENGTH)
     gain = b.op("Exp", b.scale(b.mul(log_gain, strength), 1.0 / GAMMA))
-    b.debug.update(local=local, broad=broad, studio=studio, exposure=exposure, log_gain=log_gain, weight=weight)
+    b.debug.update(local=local, skin=skin, cover=cover, exposure=exposure, log_gain=log_gain)
     return b.resize(gain, b.op("Shape", luma), "half_pixel")

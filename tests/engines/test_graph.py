@@ -119,19 +119,22 @@ def test_studio_backdrop_has_the_colour_and_gradient(person) -> None:
     assert np.all(image[-3, 5].astype(int) < image[2, 5].astype(int) - 50)  # darker toward the floor
 
 
-def test_matte_follows_the_image_edge_at_full_resolution(person, tmp_path) -> None:
+def test_matte_edge_is_smooth_and_in_place(person, tmp_path) -> None:
+    """The matte is refined at the grid (colour guided) and upsampled bilinearly: on real photos a
+    full-resolution step edge scored worse (docs/QUALITY.md). Its ramp is at most a grid pixel wide
+    (5 px at 1280 wide), the 0.5 cut sits on the true edge, and there is no nearest-neighbour staircase."""
     frame, mask = person
     _, alpha = settle(session("standin"), frame, StudioSettings(relight=False))
     cv2.imwrite(str(tmp_path / "matte_synthetic.png"), (alpha * 255).astype(np.uint8))
     dist_in = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
     dist_out = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
-    assert alpha[dist_out > 3].max() < 0.1  # no halo wider than 3 px
-    assert alpha[dist_in > 3].min() > 0.9
+    assert alpha[dist_out > 5].max() < 0.1  # no halo wider than one grid pixel
+    assert alpha[dist_in > 5].min() > 0.9
     band = (dist_in <= 3) | (dist_out <= 3)
-    # Inside the band the matte is a step at the true edge, not a 256-px-grid ramp.
     assert np.mean((alpha[band] > 0.5) == mask[band]) > 0.97
-    naive = cv2.resize(cv2.resize(mask.astype(np.float32), (256, 256)), mask.shape[::-1])
-    assert np.abs(alpha - mask)[band].mean() < 0.5 * np.abs(naive - mask)[band].mean()
+    grid = cv2.resize(mask.astype(np.float32), (256, 256), interpolation=cv2.INTER_AREA)
+    stairs = cv2.resize(cv2.resize(grid, (640, 360)), mask.shape[::-1], interpolation=cv2.INTER_NEAREST)
+    assert np.abs(alpha - mask)[band].mean() < np.abs(stairs - mask)[band].mean()
 
 
 def _noisy_still(n: int) -> list[np.ndarray]:
