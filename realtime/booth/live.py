@@ -25,21 +25,32 @@ from realtime.sinks.overlay import (
     LINE,
     PASS,
     WHITE,
-    OverlayView,
     centred_text,
     draw_arrow,
     draw_guide,
     draw_idle,
     fit_frame,
     instruction_arrow,
-    instruction_text,
 )
 
 if TYPE_CHECKING:
     from realtime.booth.screens import BoothView
+    from realtime.coach.assessment import Assessment
 
 DIGIT = (20, 20, 20)  # near black on the white disc: the highest contrast there is
 EXIT_GREY = (80, 80, 80)
+
+
+def coaching_words(assessment: Assessment | None) -> str:
+    """The coach's one instruction; while it holds its words (a check has not failed long enough to be
+    worth saying), a calm line instead of the preview's "Adjusting..." that tells a person nothing."""
+    if assessment is None:
+        return "No face yet: step into the frame"
+    if assessment.ready:
+        return "Ready: hold still"
+    if assessment.instruction:
+        return assessment.instruction
+    return "Looking good: hold still" if assessment.all_passed else "Checking your picture..."
 
 
 def countdown_words(digit: int) -> str:
@@ -124,7 +135,7 @@ def coaching(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[B
         buttons: list[Button] = []
     else:
         assessment = view.assessment
-        text = instruction_text(assessment, OverlayView())
+        text = coaching_words(assessment)
         ready = assessment is not None and assessment.ready
         arrow = None if ready else instruction_arrow(assessment)
         span = (lay.exit[2], lay.take[0]) if lay.in_band else (0, width)

@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from realtime.booth.keys import plural
 from realtime.booth.live import coaching
 from realtime.booth.machine import Press, State
 from realtime.booth.widgets import BUTTON_H, DARK, Button, draw_button
@@ -124,11 +125,11 @@ def review(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[But
     retake = Button(Press.RETAKE, "RETAKE", (x0 + 30, 340, width - 40, 340 + BUTTON_H), (0, 140, 230))
     for button in (accept, retake):
         draw_button(canvas, button)
-    hint = f"{primary_keys(view)} = accept, R = retake"
-    put_text(canvas, hint, (x0 + 40, 540), fit_text(hint, panel_w - 80, 0.8, 2), GREY_TEXT, 2)
+    lines = [f"{primary_keys(view)}: accept", "R: retake"]
     if view.time_left is not None:  # whole seconds of the wall clock, rounded up (never "0 s" on screen)
-        text = f"Discarded in {seconds_left(view.time_left)} s if not accepted"
-        put_text(canvas, text, (x0 + 40, 600), fit_text(text, panel_w - 80, 0.8, 2), GREY_TEXT, 2)
+        lines.append(f"Discarded in {seconds_left(view.time_left)} s if not accepted")
+    for i, line in enumerate(lines):
+        put_text(canvas, line, (x0 + 40, 540 + 45 * i), fit_text(line, panel_w - 80, 0.8, 2), GREY_TEXT, 2)
     return canvas, [accept, retake]
 
 
@@ -184,7 +185,7 @@ def done(view: BoothView, size: tuple[int, int]) -> tuple[np.ndarray, list[Butto
     width, height = size
     canvas = _backdrop(view, size)
     centred_text(canvas, "Thank you!", (width // 2, 120), 3.0, WHITE, 6)
-    saved = "Your photo is saved in:" if view.kept == 1 else "Your photos are saved in:"
+    saved = "Your photo is saved in:" if view.kept <= 1 else f"Your {plural(view.kept, 'photo')} are saved in:"
     centred_text(canvas, saved, (width // 2, 230), 1.3, WHITE, 3)
     for i, line in enumerate(folder_lines(view.folder, width - 120)):
         centred_text(canvas, line, (width // 2, 300 + 50 * i), fit_text(line, width - 120, 1.1, 2), CLOSE, 2)

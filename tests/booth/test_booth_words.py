@@ -158,6 +158,13 @@ def test_countdown_draws_no_arrow():
     assert amber_pixels(BoothView(State.COUNTDOWN, frame=FRAME, assessment=MOVE, countdown=2)) < 20
 
 
+def test_coaching_never_says_adjusting(monkeypatch):
+    """The coach holding its words (nothing said yet, not all passing): a calm line, not "Adjusting..."."""
+    quiet = Assessment(MOVE.checks, None, None, False, False, MOVE.crop, 250.0)
+    texts = words(BoothView(State.COACHING, frame=FRAME, assessment=quiet), monkeypatch)
+    assert "Checking your picture..." in texts and not any("Adjusting" in t for t in texts)
+
+
 def test_capture_screen_asks_for_nothing(monkeypatch):
     texts = words(BoothView(State.CAPTURE, frame=FRAME), monkeypatch)
     assert texts == ["Click!"]  # the frame was picked from the countdown's last moment: no "Smile!" now
