@@ -70,11 +70,12 @@ def id_pixels(size_mm: tuple[float, float], dpi: int) -> tuple[int, int]:
     return int(round(size_mm[0] / MM_PER_INCH * dpi)), int(round(size_mm[1] / MM_PER_INCH * dpi))
 
 
-def _policy_crop(face: FaceObservation, crown_y: float, profile: Any, aspect: float) -> Box:
+def _policy_crop(face: FaceObservation, crown_y: float, profile: Any, aspect: float,
+                 min_height_fraction: float | None = None) -> Box:
     eye_line, headroom = profile.check("eye_line").band, profile.check("headroom").band
     _, box, _ = place_crop(
         face, crown_y, aspect, profile.check("head_size").band, eye_line, headroom,
-        profile.crop.min_height_fraction,
+        profile.crop.min_height_fraction if min_height_fraction is None else min_height_fraction,
     )
     return _keep_crown(box, face, crown_y, eye_line, headroom)
 
@@ -184,12 +185,14 @@ def plan_id(face: FaceObservation, crown_y: float, profile: Any, *, upscale: boo
 
 
 def plan_crops(face: FaceObservation, crown_y: float, profile: Any, *, upscale: bool = False,
-               pad_ok: bool = False, cut: bool = False) -> dict[str, CropPlan]:
+               pad_ok: bool = False, cut: bool = False, min_height_fraction: float | None = None
+               ) -> dict[str, CropPlan]:
     """The square, vertical (4:5) and ID crops for one face. Square and vertical lie inside the frame;
     the ID crop may reach past it where ``pad_ok`` (see the module doc) and is left out, not raised,
-    when it cannot be made (:func:`plan_id` says why)."""
+    when it cannot be made (:func:`plan_id` says why). ``min_height_fraction`` overrides the profile's
+    smallest crop (a live "move closer" limit; a photo is cropped to the head whatever its size)."""
     plans: dict[str, CropPlan] = {}
-    square_box = _policy_crop(face, crown_y, profile, 1.0)
+    square_box = _policy_crop(face, crown_y, profile, 1.0, min_height_fraction)
     native = (square_box[2] - square_box[0], square_box[3] - square_box[1])
     side = profile.crop.square_min_px
     size, upscaled = _sized(native, (side, side), 1.0, upscale)
@@ -198,7 +201,7 @@ def plan_crops(face: FaceObservation, crown_y: float, profile: Any, *, upscale: 
 
     vmin = profile.crop.vertical_min_px
     aspect = vmin[0] / vmin[1]
-    vertical_box = _policy_crop(face, crown_y, profile, aspect)
+    vertical_box = _policy_crop(face, crown_y, profile, aspect, min_height_fraction)
     native = (vertical_box[2] - vertical_box[0], vertical_box[3] - vertical_box[1])
     size, upscaled = _sized(native, vmin, aspect, upscale)
     plans["vertical"] = CropPlan("vertical", vertical_box, size, SCREEN_DPI, upscaled,

@@ -40,6 +40,7 @@ from realtime.sources.photo_read import Photo
 REPORT_VERSION = 1
 ENGINE_PIXELS = 1920 * 1080  # the engine sees at most this many pixels (its designed frame size)
 CUT_TOLERANCE = 0.02  # face mesh points this share of the face size past the edge = face cut off
+PHOTO_MIN_CROP = 0.05  # a photo's crop frames the head however small it is in the photo (no "move closer")
 BLUR_SIGMA = (0.01, 0.04)  # background blur sigma at blur_strength 0 and 1, share of the image diagonal
 
 
@@ -156,7 +157,7 @@ class StillStudio:
         if retouch["enabled"] and retouch["strength"] > 0:
             processed = retouch_skin(processed, face, retouch["strength"])
         crown_y, from_matte = find_crown(face, matte.alpha)
-        plans = plan_crops(face, crown_y, self.profile, upscale=self.upscale)
+        plans = plan_crops(face, crown_y, self.profile, upscale=self.upscale, min_height_fraction=PHOTO_MIN_CROP)
         refused: dict[str, str] = {}
         try:
             plans["id"] = plan_id(face, crown_y, self.profile, upscale=self.upscale, pad_ok=True,

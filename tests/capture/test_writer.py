@@ -162,19 +162,22 @@ def test_stage_writes_every_file_and_a_complete_report(written) -> None:
     assert report["versions"]["numpy"] == np.__version__ and report["versions"]["headshot-studio"]
     assert set(report["checks"]["roll"]) >= {"value", "band", "pass", "instruction"}
     assert all((folder / name).is_file() for name in report["files"].values())
-    with Image.open(folder / "id.jpg") as im:
-        assert im.size == (827, 1063) and im.info["dpi"] == (600, 600)
+    with Image.open(folder / "id.jpg") as im:  # native pixels (no --upscale), DPI that prints 35x45 mm
+        ident = report["crops"]["id"]
+        assert list(im.size) == ident["size"] == ident["native_px"] and im.info["dpi"] == (ident["dpi"],) * 2
+        assert ident["dpi"] == round(im.size[1] / (45 / 25.4))
     with Image.open(folder / "original.png") as im:
         np.testing.assert_array_equal(np.asarray(im)[:, :, ::-1], capture.candidate.image)
     assert 0.70 <= report["crops"]["id"]["head_fraction"] <= 0.80
-    assert report["crops"]["vertical"]["upscaled"] is True  # a 720p frame cannot give 1350 rows
+    assert report["crops"]["vertical"]["upscaled"] is False  # never invented pixels unless asked (#15)
+    assert report["crops"]["vertical"]["size"] == report["crops"]["vertical"]["native_px"]
 
 
 def test_stage_last_capture_is_for_the_preview(written) -> None:
     stage, capture, folder = written
     last = stage.last_capture()
     assert last is not None and last.path == str(folder) and last.capture_id == capture.capture_id
-    assert last.image.shape[1] * 5 == last.image.shape[0] * 4  # professional's own 4:5 crop
+    assert abs(last.image.shape[1] * 5 - last.image.shape[0] * 4) <= 5  # professional's 4:5 crop (native px)
 
 
 def test_retouch_follows_the_profile(written) -> None:
