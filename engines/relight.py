@@ -39,14 +39,17 @@ SIGMA_COVER = (1.0, 0.6)
 MAX_LIFT_STOPS = 2.0
 MAX_CUT_STOPS = 0.5
 MAX_EXPOSURE_STOPS = 1.0
-EXPOSURE_SHARE = 0.15
-# Shadowed skin is lifted by SHADOW_GAIN x strength of its gap to the lit level (1.25 x 0.8 = all of it).
-SHADOW_GAIN = 1.25
+EXPOSURE_SHARE = 0.05
+# Shadowed skin is lifted by SHADOW_GAIN x strength of its gap to the lit level (1.5 x 0.8: a little
+# over the gap, which the face-scale blur underestimates).
+SHADOW_GAIN = 1.5
 # Skin in normalised rg chromaticity: (centre, spread) of R/(R+G+B) and G/(R+G+B) over light to dark
 # skin; luma (sRGB 0..1) below the floor's first value is not judged, above its second fully.
 SKIN_R = (0.44, 0.08)
 SKIN_G = (0.31, 0.04)
-SKIN_LUMA_FLOOR = (0.08, 0.18)
+SKIN_LUMA_FLOOR = (0.06, 0.14)
+# Gap below the lit skin level (stops) beyond which a region is not treated as shadowed skin.
+RANGE_STOPS = 2.5
 # Skin weight (blurred) at which the correction is applied in full: the falloff around the face.
 SKIN_COVER = 0.35
 _EPS_WEIGHT = 1e-3
@@ -107,7 +110,11 @@ def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, sett
     cover = b.clip(b.scale(b.gauss(skin, 1, *SIGMA_COVER), 1.0 / SKIN_COVER), 0.0, 1.0)
     level = _person_level(b, luma_c, skin)
     ln2 = math.log(2.0)
-    shadow = b.clip(b.sub(level, local), -MAX_CUT_STOPS * ln2, MAX_LIFT_STOPS * ln2)
+    gap = b.sub(level, local)
+    # A region far darker than the lit skin is not shadowed skin (black clothes, hair that passed the
+    # chroma test): past RANGE_STOPS the lift fades to nothing within one stop.
+    in_range = b.clip(b.scale(b.offset(gap, -RANGE_STOPS * ln2), -1.0 / ln2), 0.0, 1.0)
+    shadow = b.mul(in_range, b.clip(gap, -MAX_CUT_STOPS * ln2, MAX_LIFT_STOPS * ln2))
     target = b.op("Log", b.setting(settings, S.IDX_EXPOSURE))
     exposure = b.clip(b.sub(target, level), -MAX_EXPOSURE_STOPS * ln2, MAX_EXPOSURE_STOPS * ln2)
     log_gain = b.mul(cover, b.add(b.scale(shadow, SHADOW_GAIN), b.scale(exposure, EXPOSURE_SHARE)))

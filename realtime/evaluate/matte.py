@@ -32,7 +32,7 @@ from realtime.evaluate.report import Section
 EVAL_HEIGHT = 720
 BAND_PX = 10
 GRID = (256, 256)
-CLIP_FRAMES = 150  # frames read per clip (from the start)
+CLIP_FRAMES = 90  # frames read per clip (from the start)
 CLIP_WIDTH = 640  # clips are scaled to this width (the live graph's smallest frame size)
 STILL_MOTION = 1.0  # mean |grey change| per pixel below which a frame pair is still (0..255)
 MOVING_MOTION = 2.5  # ... above which it is moving
@@ -137,6 +137,15 @@ class _Ours:
         for _ in range(3):
             self(frame)
         return self(frame)
+
+    def relit(self, frame: np.ndarray) -> np.ndarray:
+        """The graph's image at the default relight settings (background kept), state settled."""
+        from engines.settings import StudioSettings
+
+        settings, state = StudioSettings().to_tensor(), np.zeros((1, *GRID, 1), np.float32)
+        for _ in range(3):
+            image, _, state = self._session.run(None, {"frame": frame[None], "settings": settings, "state_in": state})
+        return image[0]
 
 
 class _MediaPipe:
@@ -267,7 +276,12 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
                             limit=limit, progress=progress)
     finally:
         mediapipe.close()
-    figures: dict[str, float | int | str] = {}
+    from realtime.evaluate import relight as R
+
+    if progress:
+        progress("matte: relight on the photos")
+    relit = R.relight_scores(data_dir, ours.relit, limit=limit)
+    figures: dict[str, float | int | str] = {f"relight.{k}": round(float(v), 4) for k, v in relit.items()}
     for name, s in stills.items():
         figures[f"matte.{name}.iou"] = round(s["iou"], 4)
         figures[f"matte.{name}.boundary_iou"] = round(s["boundary_iou"], 4)
@@ -276,7 +290,8 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
         figures[f"matte.clips.{key}.flicker"] = round(s["flicker"], 5)
         figures[f"matte.clips.{key}.lag"] = round(s["lag"], 5)
     figures["matte.photos"] = int(next(iter(stills.values()))["photos"])
-    return Section(title="Matte", markdown=_markdown(stills, clips), figures=figures)
+    return Section(title="Matte and relight", markdown=_markdown(stills, clips) + "\n\n" + R.markdown(relit),
+                   figures=figures)
 
 
 if __name__ == "__main__":
