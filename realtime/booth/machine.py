@@ -15,7 +15,7 @@ Rules worth knowing:
   finished does not start a new one by standing there. With ``start_on_face=False`` (``headshot booth
   --start press``: a booth beside a busy aisle) only a press starts one.
 - coaching goes to the 3-2-1 countdown when the coach says ready (every check held), or on a press
-  (the pedal: "take it now").
+  (TAKE PHOTO or space: "take it now").
 - a person who leaves (no face for ``leave_s``) during coaching or countdown ends the session; review
   and done have their own timeouts. A review that times out discards the shot: only accepted photos
   are kept.
@@ -45,9 +45,9 @@ class Effect(str, Enum):
 
 
 class Press(str, Enum):
-    """What a key, the pedal or an on-screen button means."""
+    """What a key (a --pedal-key pedal included) or an on-screen button means."""
 
-    PRIMARY = "primary"  # space / pedal / the big button: start, take it now, accept, finish
+    PRIMARY = "primary"  # space / Enter / a pedal / the green button: start, take it now, accept, finish
     RETAKE = "retake"
     ANOTHER = "another"  # from done: one more photo in the same session
     CANCEL = "cancel"  # leave the session now

@@ -16,7 +16,7 @@ from realtime.booth.share import CROPS, ShareServer
 from realtime.sources.demo_script import DEMO_DURATION_S
 from tests.booth.test_booth_session import SPACE, display_of, renderer, run_booth, stages  # noqa: F401 (fixtures)
 
-# The pedal in coaching ("take it now") every two seconds of frames: the hand-off does not depend on when
+# Space in coaching ("take it now") every two seconds of frames: the hand-off does not depend on when
 # the coach says ready (that is test_booth_session's subject), and a press that finds no usable face
 # ("nothing captured") is simply followed by the next one.
 PEDAL = ([None] * 12 + [SPACE]) * 6

@@ -1,4 +1,4 @@
-"""``headshot booth --share`` for real on Xvfb: START, the pedal takes the photo, space accepts; the QR code
+"""``headshot booth --share`` for real on Xvfb: START, space takes the photo, space accepts; the QR code
 is decoded from a screenshot of the window (OpenCV), the three crops come over HTTP from the booth's own
 server byte for byte as saved; q quits with 0 and the server is gone. The README's screenshot
 (docs/images/booth-handoff.png) is this test's, saved there when HEADSHOT_DOC_SHOTS=1 is set.
@@ -46,7 +46,7 @@ def test_booth_share_hands_off_the_photo_through_the_screen(xdisplay, tmp_path):
             base = re.search(r"sharing on (http://127\.0\.0\.1:\d+)", sharing).group(1)
             xdisplay.key(window, "space")
             wait_line(err, "state coaching", process)
-            for _ in range(5):  # the pedal in coaching; a press that captured nothing comes back to coaching
+            for _ in range(5):  # space in coaching; a press that captured nothing comes back to coaching
                 coaching = sum("state coaching" in line for line in booth_lines(err))
                 time.sleep(1.0)
                 xdisplay.key(window, "space")

@@ -157,3 +157,39 @@ def test_review_timeout_in_real_seconds_through_a_slow_pipeline(tmp_path):
     assert source_s < 1.0  # while the source's clock had not reached one second
     assert len(review) < 30  # nor had 30 frames (one second of a 30 fps source) gone by
     assert booth.machine.note == "Time's up: the photo was not kept"
+
+
+def test_review_times_out_while_the_camera_is_away(tmp_path):
+    """No frames at all (camera unplugged): the idle calls still run the review's 30 s on the clock."""
+    clock = FakeClock()
+    booth, display = booth_with(tmp_path, clock, BoothTiming(countdown_s=0.5))
+    display.keys += [SPACE, SPACE]
+    while booth.machine.state is not State.REVIEW:
+        clock.t += 0.25
+        booth.send(frame(clock.t))
+    entered = clock.t
+    while clock.t < entered + 29.5:
+        clock.t += 0.5
+        booth.idle("reconnecting")
+        assert booth.machine.state is State.REVIEW
+    clock.t += 1.0
+    booth.idle("reconnecting")
+    assert booth.machine.state is State.ATTRACT and booth.shots.discarded == [1]
+
+
+def test_booth_command_keeps_the_coach_quiet_through_the_countdown():
+    from realtime.commands.booth import coach_quiet
+
+    class Coach:
+        def __init__(self):
+            self.calls = []
+
+        def quiet_until(self, t):
+            self.calls.append(t)
+
+    coach = Coach()
+    hook = coach_quiet(coach)
+    hook(True)
+    hook(False)
+    assert coach.calls == [float("inf"), None]
+    assert coach_quiet(object()) is None  # a coach without quiet_until: the screen alone keeps quiet
