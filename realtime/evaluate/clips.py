@@ -30,6 +30,7 @@ from realtime.evaluate.report import Section
 
 WINDOW_SLACK_S = 0.25  # labels are by eye at 1 fps: this much past a window's edge still counts
 RETURN_S = 2.0  # an instruction that comes back this soon after it was replaced is a flip-flop
+SAMPLED = ("head_size", "eye_line", "headroom", "distance_cm", "exposure", "backlight", "yaw_deg", "pitch_deg")
 TOP_SHARE = 0.15  # an instruction shown on at least this share of the instruction frames is "top"
 
 # Coaching words in labels.json's ``expect`` -> the instruction kinds that satisfy them.
@@ -82,6 +83,7 @@ class ClipResult:
     changes: int = 0  # times the shown instruction changed to another one
     returns: int = 0  # an instruction came back within RETURN_S of being replaced
     ready_frames: int = 0
+    samples: list[tuple[float, dict[str, float]]] = field(default_factory=list)  # (t, framing measurements)
 
     @property
     def top(self) -> list[tuple[str, str, int]]:
@@ -93,8 +95,9 @@ class ClipResult:
 
     @property
     def top_kind(self) -> str | None:
-        top = self.top
-        return instruction_kind(top[0][0], top[0][1]) if top else None
+        """The kind of instruction shown on the most frames ("Move about 5 cm back" and "Step back so your
+        shoulders show" are both "back": the amount in the words does not split the count)."""
+        return self.kinds.most_common(1)[0][0] if self.kinds else None
 
     def expected_kinds(self) -> set[str]:
         words = self.expect.lower()
@@ -114,7 +117,8 @@ class ClipResult:
                     f" (captured at {self.capture_s:.2f} s, outside the windows)" if self.captured else "")
             if self.captured:
                 return False, f"captured at {self.capture_s:.2f} s, outside every usable window"
-            return False, f"not captured; top instruction '{top}' (expected a capture{' or ' + '/'.join(sorted(kinds)) if kinds else ''})"
+            alternative = " or " + "/".join(sorted(kinds)) if kinds else ""
+            return False, f"not captured; top instruction '{top}' (expected a capture{alternative})"
         if self.captured:
             return False, f"captured at {self.capture_s:.2f} s but the clip has no usable moment"
         if top in kinds:
@@ -125,7 +129,8 @@ class ClipResult:
         ok, _ = self.verdict
         p = f"clips.{self.name}."
         out: dict[str, float | int | str] = {
-            p + "captured": int(self.captured), p + "capture_s": -1.0 if self.capture_s is None else round(self.capture_s, 3),
+            p + "captured": int(self.captured),
+            p + "capture_s": -1.0 if self.capture_s is None else round(self.capture_s, 3),
             p + "in_window": int(bool(self.in_window)), p + "top_kind": self.top_kind or "none",
             p + "top_instruction": self.top[0][1] if self.top else "none", p + "pass": int(ok),
             p + "changes": self.changes, p + "returns_2s": self.returns, p + "frames": self.frames,
@@ -152,6 +157,7 @@ class _Recorder:
         if a is None:
             return
         r.ready_frames += int(a.ready)
+        r.samples.append((frame.source_time, {k: a.info[k] for k in SAMPLED if k in a.info}))
         for name, check in a.checks.items():
             if not check.passed:
                 r.failures[name] += 1
@@ -232,7 +238,7 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Any = None,
 
 
 def section(results: list[ClipResult]) -> Section:
-    from realtime.evaluate.clips_text import render
+    from realtime.evaluate.clips_text import NOTES, render
 
     figures: dict[str, float | int | str] = {}
     for r in results:
@@ -240,4 +246,4 @@ def section(results: list[ClipResult]) -> Section:
     passed = sum(r.verdict[0] for r in results)
     figures.update({"clips.count": len(results), "clips.passed": passed,
                     "clips.returns_2s": sum(r.returns for r in results)})
-    return Section(title="Live clips: capture and coaching", markdown=render(results), figures=figures)
+    return Section(title="Live clips: capture and coaching", markdown=render(results, NOTES), figures=figures)

@@ -14,7 +14,9 @@ SHOWN_CHECKS = ("face_found", "head_size", "horizontal_centring", "eye_line", "h
 WHY = """
 How to read it: every clip runs through `headshot capture --source CLIP` with the default profile (every
 frame, not paced). *In window* allows 0.25 s past a labelled window's edge (labels are by eye, 1 fps).
-*Top instruction* is the one shown on the most frames; *calm* counts instruction changes and returns of
+*Top instruction* lists the instructions shown on the most frames; the verdict compares the *kind*
+shown on the most frames (back, closer, tilt, still, mouth, turn: amounts do not split it) with the
+label's `expect`; *changes / 2-s returns* counts instruction changes and returns of
 an instruction within 2 s of being replaced (0 is the goal). The failure table gives the share of frames
 on which each check failed (not the instructions shown: hysteresis and priority pick one of them).
 """
@@ -48,3 +50,40 @@ def render(results: list[ClipResult], notes: str = "") -> str:
     if notes.strip():
         lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"
+
+NOTES = """
+### Why the framing and timing bands are what they are (professional profile, set on these clips)
+
+Before this round (same clips, same commit of everything else): 0 captures in 13 clips; `eye_line` failed on
+100% of the frames of d0, d18, d19 (all labelled usable) and `headroom` on 100% of d18 and d19.
+
+- **Eye line 0.30-0.50** (was 0.35-0.45): with the head-size band's top at 0.40 and the crown about 1.1 T
+  above the eyes (d19 1.09, d18 1.11, d0 1.05), a crown inside the crop needs the eyes at 0.44 + headroom:
+  0.45 could not hold. d0 (usable) reads 0.49, d19 0.46, d18 0.48. Eyes above the middle of the picture is
+  the principle; the crop still *aims* at the middle half of the band (0.35-0.45), so a framing that fits
+  looks as before.
+- **Headroom >= 0.02** (was 0.06): the principle is "the crown inside the picture, not at its edge". d19
+  (usable throughout) reads 0.025-0.027 (5-95%), d18 0.021-0.029; d14 (hair cut by the top edge) reads
+  0.000 (median). A person run in the matte that reaches the frame's top row now reads as crown at the edge
+  (headroom 0), never as a crown clipped to 1.5 T above the forehead (which read d10/d11 as 0.07-0.08).
+- **Head size <= 0.42** (was 0.40): d19 (usable throughout) reads 0.39-0.405 and failed on 21% of its frames
+  at 0.40; d18's usable windows read 0.384-0.444. d6 (face fills the frame) stays far outside.
+- **Too close means "move back"**: when the ideal crop does not fit in the frame (`limited = frame`), a
+  face low in the crop or a crown at the top edge is fixed by stepping back, not by aiming the camera
+  (d10, d11, d14, d6 are labelled "move back"; they were told "Sit up tall, or lower the camera").
+- **Background: blur by default.** Compared on dev frames (s32, d20, d12, d19, d11: keep / blur / studio side
+  by side): the studio backdrop shows every matte error in the hair (a pale halo and cut strands on s32's
+  fly-away hair, a hard outline on d20 and d12), while blur hides them and keeps the room's light on the
+  face consistent. The `id` profile keeps its uniform light backdrop (the rule requires one). The background
+  check reads the mode in effect (profile or `--background`) and is informational when it is blur or
+  studio; backlight too when a backdrop replaces the room (blur keeps the room's light, so it still counts).
+- **End of a recorded clip**: a clip that ends inside a run of frames passing every check that lasted at
+  least half the ready hold (0.35 s) gets the best frame of that run: the footage ended, not the moment.
+  d0's two passing runs are 0.38 s (0.00-0.38) and 0.46 s (2.64-3.10): the ready hold (0.7 s) is longer
+  than either, so a live camera would have waited; a recording cannot.
+- **Calm coach** (tests/coach/test_calm_coach.py): only a check failing on the frame speaks (never an
+  instruction against a green dot); no instruction whose arrow undoes one shown in the last 2 s; distances
+  in steps of 5 cm (< 50 cm), 10 cm (< 150 cm), 25 cm, changed only when the estimate moves a full step
+  (s13 said 70 and 75 cm alternately, 7 changes; now one wording); `Coach.quiet_until` silences the coach
+  during a countdown; the arrow is held with its words.
+"""
