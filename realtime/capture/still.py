@@ -41,6 +41,7 @@ REPORT_VERSION = 1
 ENGINE_PIXELS = 1920 * 1080  # the engine sees at most this many pixels (its designed frame size)
 CUT_TOLERANCE = 0.02  # face mesh points this share of the face size past the edge = face cut off
 PHOTO_MIN_CROP = 0.05  # a photo's crop frames the head however small it is in the photo (no "move closer")
+BLUR_WORK_SIGMA = 6.0  # the background blur runs at the scale where its sigma is this many pixels
 BLUR_SIGMA = (0.01, 0.04)  # background blur sigma at blur_strength 0 and 1, share of the image diagonal
 
 
@@ -112,10 +113,14 @@ class StillStudio:
             return np.broadcast_to(top + (bottom - top) * ramp, (h, w, 3)).astype(np.float32)
         if s.background == "blur":
             sigma = (BLUR_SIGMA[0] + (BLUR_SIGMA[1] - BLUR_SIGMA[0]) * s.blur_strength) * float(np.hypot(h, w))
-            weight = (1.0 - alpha).astype(np.float32)
-            num = cv2.GaussianBlur(image.astype(np.float32) * weight[..., None], (0, 0), sigma)
-            den = cv2.GaussianBlur(weight, (0, 0), sigma)
-            return num / np.maximum(den, 1e-3)[..., None]
+            # A wide blur is low-frequency: done at a scale where sigma is BLUR_WORK_SIGMA px, then scaled up.
+            shrink = min(1.0, BLUR_WORK_SIGMA / sigma)
+            small = (max(int(w * shrink), 2), max(int(h * shrink), 2))
+            weight = cv2.resize((1.0 - alpha).astype(np.float32), small, interpolation=cv2.INTER_AREA)
+            pixels = cv2.resize(image, small, interpolation=cv2.INTER_AREA).astype(np.float32)
+            num = cv2.GaussianBlur(pixels * weight[..., None], (0, 0), sigma * shrink)
+            den = cv2.GaussianBlur(weight, (0, 0), sigma * shrink)
+            return cv2.resize(num / np.maximum(den, 1e-3)[..., None], (w, h), interpolation=cv2.INTER_LINEAR)
         return None
 
     def id_colour(self) -> tuple[float, float, float]:
