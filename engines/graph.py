@@ -13,13 +13,12 @@ I/O (names are the backends' contract):
 * ``alpha``    float32 ``[1, H, W, 1]`` full-resolution matte in [0, 1], 1 = person
 * ``state_out`` float32 ``[1, h, w, 1]``: feed back as the next frame's ``state_in``
 
-Where the work runs, and why (the CPU target is 12 ms for 1280x720 on 2 cores). Everything that
-filters (segmentation, temporal smoothing, guided-filter coefficients, relight shading, background blur)
-runs at the segmentation grid or coarser. Full resolution sees only: uint8 -> float, one luma dot
-product, an upsample of six coefficient maps (bilinear to half size, then nearest x2), about ten
-multiply-adds, round, cast back. The full-resolution part is planar (NCHW): ONNX Runtime broadcasts a
-one-channel map over planes quickly but over interleaved BGR slowly, and the uint8 transposes in and
-out are cheap.
+Where the work runs, and why. Everything that filters (segmentation, temporal smoothing, the colour
+guided filter that refines the matte, relight, background blur) runs at the segmentation grid or
+coarser. Full resolution sees only: uint8 -> float, one bilinear resize of the refined matte (one
+plane), a two-step upsample of the smooth maps (relight gain, backdrop), three multiply-adds, rounding
+back to uint8. On the devdata photos a full-resolution luma-guided step edge and a nearest x2 matte
+upsample both scored worse than this (docs/QUALITY.md).
 
 Resize conventions. MediaPipe maps its output grid onto the frame corner-aligned at the *top-left*
 pixel: grid pixel j samples frame pixel j * W / w (ONNX ``asymmetric``), not ``align_corners``, which
@@ -44,8 +43,9 @@ from realtime.errors import EngineError
 VARIANTS: dict[str, tuple[int, int]] = {"general": (256, 256), "landscape": (144, 256)}
 # BT.601 luma weights in BGR order (the frame's order).
 LUMA_BGR = (0.114, 0.587, 0.299)
-# Guided filter at the segmentation grid: window radius (grid pixels) and regulariser. A small eps lets
-# the matte follow the frame's edges closely; the radius covers the soft band of the model's output.
+# Colour guided filter at the segmentation grid: window radius (grid pixels) and regulariser (colour
+# in 0..1); MATTE_CENTRE is where the refined matte is cut (0.5 after the contrast). Chosen on the
+# devdata photos: the model's 0.5 crossing sits inside the edge people draw.
 GUIDE_RADIUS = 2
 GUIDE_EPS = 1e-2
 MATTE_CONTRAST = 1.3
