@@ -2,7 +2,7 @@
 
 ``headshot calibrate camera`` writes ``booth.toml`` (``extends = "professional"`` plus a ``[camera]``
 section) and the background plate PNG next to it; preview, booth and capture load it with ``--profile``.
-Both files are written atomically (temp file in the same folder, then ``os.replace``), so a crash never
+Both files are written atomically (:func:`realtime.mediafiles.atomic_write`), so a crash never
 leaves half a profile behind. Python reads TOML (``tomllib``) but cannot write it, and the profile is a
 flat table of numbers, strings and lists, so the few lines that write it live here.
 """
@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import numpy as np
 from calibration import CalibrationError
 from calibration.camera import CameraCalibration
 from realtime.coach.profile_schema import Choice, Num, Spec, Text
+from realtime.mediafiles import atomic_write
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -77,18 +76,9 @@ def _key(key: str) -> str:
 
 # --- atomic files --------------------------------------------------------------------------------------
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and ``os.replace``."""
+    """Write ``text`` (UTF-8) to ``path`` atomically (:func:`realtime.mediafiles.atomic_write`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text.encode("utf-8"))
 
 
 def write_png_atomic(path: Path, image: np.ndarray) -> None:
@@ -98,16 +88,7 @@ def write_png_atomic(path: Path, image: np.ndarray) -> None:
         raise CalibrationError(f"could not encode the {image.shape} background plate as PNG",
                                "check the camera delivers BGR frames")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(encoded.tobytes())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, encoded.tobytes())
 
 
 # --- the profile -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -75,13 +76,58 @@ def write_error(exc: OSError, path: str | os.PathLike[str]) -> SinkError:
 
 def write_file(path: Path, data: bytes) -> None:
     """Write atomically next to ``path`` (the old file stays whole until the new one is), typed errors."""
-    from realtime.capture.writer import atomic_write
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, data)
     except OSError as exc:
         raise write_error(exc, path) from exc
+
+
+# --- atomic writes: the one helper (capture folders, stills, profiles, plates, reports, print sheets) ---
+def fsync_dir(path: Path) -> None:
+    """Make a rename or new entry in ``path`` durable (no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on folders; the data itself was fsynced
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file is either the old one, absent, or complete."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    # os.open with 0o666 (not mkstemp's 0o600): the finished file gets the user's umask like any other.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_replace(done: Path, path: Path) -> None:
+    """Move a finished file written next to ``path`` over it, durably (its data, then the folder entry)."""
+    fd = os.open(done, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(done, path)
+    fsync_dir(path.parent)
 
 
 @contextmanager

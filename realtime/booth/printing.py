@@ -24,7 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from realtime.capture.writer import atomic_write, encode_png
+from realtime.capture.writer import encode_png
+from realtime.mediafiles import atomic_write
 from realtime.errors import ConfigError
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ report that points at missing files is worse than no capture. So:
 
 * every image is encoded in memory first (an encoder error touches no file);
 * every file is written as a temporary file in the same folder, flushed, fsynced, then ``os.replace``-d
-  onto its name, and the folder is fsynced (:func:`atomic_write`);
+  onto its name, and the folder is fsynced (:func:`realtime.mediafiles.atomic_write`, the one helper);
 * a capture is assembled in a hidden temporary folder (``.partial-*``) under ``--out`` and renamed to
   its final name only when every file is in: readers never see a capture folder without its report.
   The final name is ``headshot-YYYYMMDD-HHMMSS-NN`` (NN counts up from 01), reserved with an exclusive
@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image, ImageCms, PngImagePlugin
 
 from realtime.errors import SinkError
+from realtime.mediafiles import atomic_write, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -81,52 +82,6 @@ def encode_jpeg(image_bgr: np.ndarray, dpi: int, quality: int = JPEG_QUALITY) ->
     _pil_rgb(image_bgr).save(buffer, "JPEG", quality=quality, subsampling=0, dpi=(dpi, dpi),
                              icc_profile=_srgb_icc(), optimize=True)
     return buffer.getvalue()
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or new entry in ``path`` durable (no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse fsync on folders; the data itself was fsynced
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that the file is either the old one, absent, or complete."""
-    path = Path(path)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    # os.open with 0o666 (not mkstemp's 0o600): the finished file gets the user's umask like any other.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    fsync_dir(path.parent)
-
-
-def atomic_replace(done: Path, path: Path) -> None:
-    """Move a finished file written next to ``path`` over it, durably (its data, then the folder entry)."""
-    fd = os.open(done, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(done, path)
-    fsync_dir(path.parent)
 
 
 def sink_error(exc: OSError, out_dir: Path) -> SinkError:

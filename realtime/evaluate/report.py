@@ -99,7 +99,7 @@ def merge(existing: str, blocks: Mapping[str, str]) -> str:
 
 def write_quality(path: Path, sections: Mapping[str, Section], stamp: Stamp | None = None) -> str:
     """Replace the given parts' sections in ``path`` (created when absent), atomically; return the text."""
-    from realtime.capture.writer import atomic_write
+    from realtime.mediafiles import atomic_write
 
     path = Path(path)
     stamp = stamp or Stamp.now()
