@@ -5,7 +5,8 @@ The work is ONNX Runtime's: ``quant_pre_process`` (shape inference and graph cle
 weights. What this module adds is the booth's side of it: representative frames, accuracy measured on
 frames held back from calibration (matte IoU at 0.5 against the fp32 network), keeping the network's
 sensitive tail in float when the whole network does not reach the bar, and a cache keyed by what the
-result depends on (source model, frame set, ONNX Runtime version, plan).
+result depends on (source model, frame set, ONNX Runtime version, plan), written through ``engines.int8``,
+where the engines find it.
 
 Two plans, because the two runtimes want different integers:
 
@@ -19,11 +20,10 @@ Two plans, because the two runtimes want different integers:
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +35,12 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from calibration import CalibrationError
 from calibration.frames import FrameSet, model_grid, to_model_inputs
-from engines.cache import ArtifactCache, CacheKey, sha256_bytes
-from realtime.errors import EngineError
+from engines.cache import ArtifactCache, sha256_bytes
+from engines.errors import EngineError
+from engines.int8 import Int8Model, int8_key, read_int8_model, store_int8_model
 
 log = logging.getLogger(__name__)
 
-CALIBRATION_VERSION = "2"  # bump when frames, plans or the exclusion ladder change
 MIN_IOU = 0.98  # matte IoU at 0.5 against fp32, pooled over the held-back frames
 MATTE_THRESHOLD = 0.5
 # What stays float, tried in order until the IoU bar is met: nothing; the head (the last transposed
@@ -50,8 +50,6 @@ MATTE_THRESHOLD = 0.5
 # the head and last block does (see calibration JSON "tried").
 EXCLUSION_LADDER = ("none", "head", "head+last_block", "decoder")
 _TAIL_COUNTS = {"none": 0, "head": 2, "head+last_block": 5}
-MODEL_SUFFIX = ".qdq.onnx"
-CALIB_SUFFIX = ".calib"  # JSON: tensor scales and zero points, accuracy, excluded nodes (like a TensorRT cache)
 
 
 @dataclass(frozen=True)
@@ -74,27 +72,6 @@ PLANS = {
     "tensorrt": QuantPlan("tensorrt", QuantType.QInt8, QuantType.QInt8, symmetric_activations=True,
                           quantize_bias=False),
 }
-
-
-@dataclass(frozen=True)
-class Int8Model:
-    """A calibrated Q/DQ model on disk and what is known about it."""
-
-    path: Path
-    calibration_path: Path
-    key: dict[str, str]
-    backend: str
-    pooled_iou: float
-    mean_iou: float
-    min_iou: float
-    float_part: str  # the step of EXCLUSION_LADDER that met the bar
-    excluded_nodes: tuple[str, ...]
-    calibration_frames: int
-    holdout_frames: int
-    built: bool  # False when it came from the cache
-
-    def load(self) -> onnx.ModelProto:
-        return onnx.load(str(self.path))
 
 
 class FrameReader(CalibrationDataReader):
@@ -214,17 +191,7 @@ def scales_table(model: onnx.ModelProto) -> dict[str, list[float]]:
     return table
 
 
-# --- calibrate, cache, find ------------------------------------------------------------------------------
-def int8_key(source_sha256: str, frames_sha256: str, backend: str) -> CacheKey:
-    """Cache key: source ONNX hash, frame-set hash, ONNX Runtime version, plan (backend), our version."""
-    return CacheKey(kind="int8", source_sha256=source_sha256, backend=backend, precision="int8",
-                    library=_library(), profile=f"frames {frames_sha256}")
-
-
-def _library() -> str:
-    return f"onnxruntime {ort.__version__}; calibration {CALIBRATION_VERSION}"
-
-
+# --- calibrate and cache (engines.int8 stores it, and finds it for the engines) ------------------------
 def _plan(backend: str) -> QuantPlan:
     if backend not in PLANS:
         raise EngineError(f"no INT8 plan for backend {backend!r}, expected one of {sorted(PLANS)}",
@@ -260,7 +227,7 @@ def calibrate_int8(
     source = model_bytes if model_bytes is not None else _source_bytes(variant, cache)
     key = int8_key(sha256_bytes(source), frames.sha256(), plan.backend)
     if not force:
-        cached = _from_cache(cache, key)
+        cached = read_int8_model(cache, key)
         if cached is not None:
             return cached
     calibration_idx, holdout_idx = frames.split(holdout_every)
@@ -312,65 +279,4 @@ def calibrate_int8(
         "tried": tried,
         "scales": scales_table(quantized),
     }
-    cache.store(key, payload, MODEL_SUFFIX)
-    cache.store(key, json.dumps(report, indent=1).encode(), CALIB_SUFFIX)
-    model = _from_cache(cache, key)
-    if model is None:  # pragma: no cover - just written
-        raise EngineError(f"the INT8 model written to {cache.path_for(key, MODEL_SUFFIX)} cannot be read back",
-                          "check the disk and the cache folder's permissions")
-    return replace(model, built=True)
-
-
-def _from_cache(cache: ArtifactCache, key: CacheKey) -> Int8Model | None:
-    if cache.load(key, MODEL_SUFFIX) is None:
-        return None
-    raw = cache.load(key, CALIB_SUFFIX)
-    if raw is None:
-        return None
-    report = json.loads(raw)
-    return Int8Model(
-        path=cache.path_for(key, MODEL_SUFFIX), calibration_path=cache.path_for(key, CALIB_SUFFIX),
-        key=key.as_dict(), backend=report["backend"], pooled_iou=report["pooled_iou"], mean_iou=report["mean_iou"],
-        min_iou=report["min_iou"], float_part=report["float_part"], excluded_nodes=tuple(report["excluded_nodes"]),
-        calibration_frames=len(report["calibration_frames"]),
-        holdout_frames=len(report["holdout"]), built=False,
-    )
-
-
-def find_int8_model(*, variant: str = "general", backend: str = "onnxruntime", cache: ArtifactCache | None = None,
-                    source_sha256: str | None = None) -> Int8Model | None:
-    """The newest usable calibrated model for this source model, backend and ONNX Runtime version, or None."""
-    _plan(backend)
-    cache = cache or ArtifactCache()
-    source_sha256 = source_sha256 or sha256_bytes(_source_bytes(variant, cache))
-    matches = [
-        entry for entry in cache.entries()
-        if entry.valid and entry.path.name.endswith(MODEL_SUFFIX) and entry.key.get("kind") == "int8"
-        and entry.key.get("backend") == backend and entry.key.get("source_sha256") == source_sha256
-        and entry.key.get("library") == _library()
-    ]
-    for entry in sorted(matches, key=lambda e: e.created, reverse=True):
-        model = _from_cache(cache, CacheKey(**entry.key))
-        if model is not None:
-            return model
-    return None
-
-
-def int8_model_path(*, variant: str = "general", backend: str = "onnxruntime", cache: ArtifactCache | None = None,
-                    source_sha256: str | None = None) -> Path | None:
-    """Path of the calibrated Q/DQ ONNX for ``headshot engines build --precision int8``, or None if none yet."""
-    model = find_int8_model(variant=variant, backend=backend, cache=cache, source_sha256=source_sha256)
-    return model.path if model else None
-
-
-def load_int8_model(*, variant: str = "general", backend: str = "onnxruntime",
-                    cache: ArtifactCache | None = None) -> Int8Model:
-    """The calibrated model (``.load()`` gives the ModelProto); a typed error with the fix when there is none."""
-    model = find_int8_model(variant=variant, backend=backend, cache=cache)
-    if model is None:
-        raise EngineError(
-            f"no INT8 calibration of the {variant} segmentation model for {backend} "
-            f"(onnxruntime {ort.__version__}) in {(cache or ArtifactCache()).root}",
-            f"run 'headshot calibrate int8 --backend {backend}' first, or use --precision fp32",
-        )
-    return model
+    return store_int8_model(cache, key, payload, report)

@@ -36,9 +36,10 @@ import onnx
 from onnx import TensorProto, compose, helper
 
 from engines import settings as S
+from engines.backends.registry import graph_targets
+from engines.errors import EngineError
 from engines.graph_builder import FLOAT, UINT8, GraphBuilder, value_info
 from engines.relight import build_relight_gain
-from realtime.errors import EngineError
 
 VARIANTS: dict[str, tuple[int, int]] = {"general": (256, 256), "landscape": (144, 256)}
 # BT.601 luma weights in BGR order (the frame's order).
@@ -63,7 +64,6 @@ BLUR_FALLBACK = 0.05
 
 INPUTS = ("frame", "settings", "state_in")
 OUTPUTS = ("image", "alpha", "state_out")
-TARGETS = ("onnxruntime", "tensorrt")
 
 
 def seg_grid(segmentation: onnx.ModelProto) -> tuple[int, int]:
@@ -231,11 +231,13 @@ def build_studio_graph(
 ) -> onnx.ModelProto:
     """Compose the per-frame studio graph around ``segmentation`` (NHWC [1,h,w,3] -> [1,h,w,1]).
 
-    ``target``: ``onnxruntime`` or ``tensorrt``; the two graphs compute the same function and differ
-    only in where the uint8 frame and image are converted (see ``_frame_in`` and ``_to_uint8``).
+    ``target``: ``onnxruntime`` or ``tensorrt`` (the form a backend declares in the registry); the two
+    graphs compute the same function and differ only in where the uint8 frame and image are converted
+    (see ``_frame_in`` and ``_to_uint8``).
     """
-    if target not in TARGETS:
-        raise EngineError(f"target: expected one of {', '.join(TARGETS)}, found {target!r}", "use onnxruntime")
+    targets = graph_targets()  # the forms the registered backends declare
+    if target not in targets:
+        raise EngineError(f"target: expected one of {', '.join(targets)}, found {target!r}", "use onnxruntime")
     if variant not in VARIANTS:
         raise EngineError(f"variant: expected one of {', '.join(VARIANTS)}, found {variant!r}", "use general")
     grid = seg_grid(segmentation)

@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from realtime.errors import EngineError
+from engines.errors import EngineError
 
 log = logging.getLogger(__name__)
 

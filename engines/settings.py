@@ -38,7 +38,7 @@ from typing import Literal
 
 import numpy as np
 
-from realtime.errors import ConfigError
+from engines.errors import ConfigError
 
 BackgroundMode = Literal["keep", "blur", "studio"]
 BACKGROUND_MODES: tuple[str, ...] = ("keep", "blur", "studio")

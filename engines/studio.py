@@ -14,24 +14,14 @@ from typing import Any
 
 import onnx
 
-from engines.backends import Engine, backend_class, open_backend
+from engines.backends import Engine, backend_choices, backend_class, graph_target, open_backend
 from engines.backends.registry import accepted_options
 from engines.cache import ArtifactCache
+from engines.errors import ConfigError
+from engines.int8 import load_int8_model
 from engines.models import VARIANTS, load_segmentation_model
-from realtime.errors import ConfigError
 
 log = logging.getLogger(__name__)
-
-BACKENDS = ("auto", "onnxruntime", "tensorrt")
-
-
-def load_studio_model(variant: str = "general", *, target: str = "onnxruntime",
-                      cache: ArtifactCache | None = None) -> onnx.ModelProto:
-    """The full per-frame graph (fp32) for ``target`` ('onnxruntime' or 'tensorrt')."""
-    from engines.graph import build_studio_graph
-
-    segmentation = load_segmentation_model(variant, cache=cache)
-    return build_studio_graph(segmentation, variant=variant, target=target)
 
 
 def _segmentation(variant: str, backend: str, int8: bool, cache: ArtifactCache | None) -> onnx.ModelProto:
@@ -39,8 +29,6 @@ def _segmentation(variant: str, backend: str, int8: bool, cache: ArtifactCache |
     ``backend`` (a typed error with the fix when there is none)."""
     if not int8:
         return load_segmentation_model(variant, cache=cache)
-    from calibration.int8 import load_int8_model
-
     return load_int8_model(variant=variant, backend=backend, cache=cache).load()
 
 
@@ -60,8 +48,7 @@ def model_source(variant: str = "general", *, segmentation_only: bool = False, m
             return segmentation
         from engines.graph import build_studio_graph
 
-        target = "tensorrt" if backend == "tensorrt" else "onnxruntime"
-        return build_studio_graph(segmentation, variant=variant, target=target)
+        return build_studio_graph(segmentation, variant=variant, target=graph_target(backend))
 
     return source
 
@@ -69,10 +56,11 @@ def model_source(variant: str = "general", *, segmentation_only: bool = False, m
 def open_studio_engine(backend: str = "auto", *, precision: str | None = None, variant: str = "general",
                        segmentation_only: bool = False, model_path: Path | None = None,
                        cache: ArtifactCache | None = None, **options: Any) -> Engine:
-    """An opened engine for the studio graph. ``precision`` None = the backend's default (ONNX Runtime
-    fp32, TensorRT fp16); other options go to the backend (threads, providers, workspace_mb, ...)."""
-    if backend not in BACKENDS:
-        raise ConfigError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}", "use --backend auto")
+    """An opened engine for the studio graph. ``precision`` None = the backend's declared default (ONNX
+    Runtime fp32, TensorRT fp16); other options go to the backend (threads, providers, workspace_mb, ...)."""
+    choices = backend_choices()
+    if backend not in choices:
+        raise ConfigError(f"backend: expected one of {', '.join(choices)}, got {backend!r}", "use --backend auto")
     options = {k: v for k, v in options.items() if v is not None}
     if precision is not None:
         options["precision"] = precision

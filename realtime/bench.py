@@ -30,6 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from engines.backends import registry
 from realtime.frame import FrameResult
 from realtime.loop import Loop, LoopStats
 from realtime.sources.demo import DemoRenderer
@@ -56,29 +57,32 @@ class BenchPlan:
         return cls(sizes=((1280, 720),), frames=60, paced_fps=(30.0,))
 
 
-DEFAULT_PRECISION = {"onnxruntime": "fp32", "tensorrt": "fp16"}
-
-
 def choose_engines(backends: Sequence[str] | None, precisions: Sequence[str] | None, *,
-                   tensorrt_unavailable: Callable[[], str | None],
-                   int8_calibrated: Callable[[str], bool]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+                   int8_calibrated: Callable[[str], bool],
+                   unavailable: Callable[[str], str | None] | None = None,
+                   ) -> tuple[tuple[tuple[str, str], ...], list[str]]:
     """The (backend, precision) pairs to measure, and a note for each one left out and why.
 
-    Asked-for backends and precisions are measured as asked (every pair). By default: ONNX Runtime
-    fp32, TensorRT fp16 when this machine can run it, and int8 for each where a calibrated model exists.
+    Asked-for backends and precisions are measured as asked (every pair). By default: every backend the
+    engine registry lists that this machine can run (``unavailable`` says why not), at its declared
+    default precision (ONNX Runtime fp32, TensorRT fp16), and int8 for each where a calibrated model exists.
     """
+    unavailable = unavailable or registry.unavailable
     skipped: list[str] = []
     if backends is None:
-        why_not = tensorrt_unavailable()
-        backends = ["onnxruntime"] if why_not else ["onnxruntime", "tensorrt"]
-        if why_not:
-            skipped.append(f"tensorrt: {why_not}")
+        backends = []
+        for spec in registry.listed_backends():
+            why_not = unavailable(spec.name)
+            if why_not:
+                skipped.append(f"{spec.name}: {why_not}")
+            else:
+                backends.append(spec.name)
     pairs: list[tuple[str, str]] = []
     for backend in backends:
         if precisions is not None:
             pairs.extend((backend, precision) for precision in precisions)
             continue
-        pairs.append((backend, DEFAULT_PRECISION[backend]))
+        pairs.append((backend, registry.default_precision(backend)))
         if int8_calibrated(backend):
             pairs.append((backend, "int8"))
         else:

@@ -151,11 +151,16 @@ def check_gpu() -> list[Finding]:
     else:
         findings.append(Finding("cuda", False, f"no usable CUDA device ({getattr(gpu, 'reason', gpu)})",
                                 "the CPU backend (ONNX Runtime) is used; for TensorRT install an NVIDIA driver"))
-    for package, fix in (("tensorrt", "pip install 'headshot-studio[tensorrt]' (TensorRT 10, NVIDIA's index)"),
-                         ("pycuda", "needs the CUDA toolkit headers: pip install pycuda")):
-        present = importlib.util.find_spec(package) is not None
-        findings.append(Finding(package, present, "installed" if present else "not installed",
-                                None if present else fix))
+    present = importlib.util.find_spec("tensorrt") is not None
+    findings.append(Finding("tensorrt", present, "installed" if present else "not installed", None if present
+                            else "pip install 'headshot-studio[tensorrt]' (TensorRT 10, NVIDIA's index)"))
+    # the TensorRT backend runs with either CUDA binding (engines/backends/cuda_runtime.py)
+    runtimes = [label for label, module in (("pycuda", "pycuda"), ("cuda-python", "cuda"))
+                if importlib.util.find_spec(module) is not None]
+    findings.append(Finding("cuda runtime", bool(runtimes), f"{' and '.join(runtimes)} installed" if runtimes
+                            else "neither pycuda nor cuda-python installed", None if runtimes
+                            else "pip install 'headshot-studio[tensorrt-cuda-python]' (wheels), or pycuda "
+                                 "(needs the CUDA toolkit headers)"))
     return findings
 
 

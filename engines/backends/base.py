@@ -29,7 +29,7 @@ import onnx
 from google.protobuf.message import DecodeError
 
 from engines.cache import sha256_bytes
-from realtime.errors import EngineError
+from engines.errors import EngineError
 
 log = logging.getLogger(__name__)
 

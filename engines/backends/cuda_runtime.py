@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from realtime.errors import EngineError
+from engines.errors import EngineError
 
 RUNTIMES = ("pycuda", "cuda-python")
 

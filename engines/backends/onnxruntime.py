@@ -17,8 +17,8 @@ import numpy as np
 import onnx
 
 from engines.backends.base import Engine, EngineInfo, TensorSpec
+from engines.errors import EngineError
 from engines.precision import model_for_precision
-from realtime.errors import EngineError
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,11 @@
-"""Backends by name, and ``auto``: TensorRT when a CUDA device, ``tensorrt`` and ``pycuda`` are all
-usable, else ONNX Runtime. The choice is logged; when nothing works, every failure is in one message.
+"""The backend registry, the one place a backend is declared: its name, the engine class, the precision it
+runs by default, the form of the studio graph it runs, why it cannot run here (a probe), and where
+``auto`` tries it. Everything else (``auto``'s order, the CLI's ``--backend`` choices, the bench's
+default engines, the graph's targets) is read from here.
+
+``auto`` tries the backends that have an auto priority, highest first (TensorRT when a CUDA device,
+``tensorrt`` and pycuda or cuda-python are usable, else ONNX Runtime). The choice is logged; when nothing
+works, every failure is in one message.
 """
 
 from __future__ import annotations
@@ -9,49 +15,126 @@ import importlib.util
 import inspect
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import onnx
 
-from engines.backends.base import Engine
+from engines.backends.base import PRECISIONS, Engine
 from engines.backends.gpu import CudaDevice, cuda_device
-from realtime.errors import EngineError
+from engines.errors import EngineError
 
 log = logging.getLogger(__name__)
 
 ModelSource = str | Path | bytes | onnx.ModelProto | Callable[[str], Any]
-AUTO_ORDER = ("tensorrt", "onnxruntime")
-_REGISTRY: dict[str, type[Engine]] = {}
-# Built-in backends, imported on first use (importing engines.backends.tensorrt never imports tensorrt).
-_BUILTIN = {
-    "onnxruntime": ("engines.backends.onnxruntime", "OnnxRuntimeEngine"),
-    "tensorrt": ("engines.backends.tensorrt", "TensorRTEngine"),
-    "fake": ("engines.backends.fake", "FakeEngine"),
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """What a backend declares. ``engine`` is the class, or ``"module:Class"`` imported on first use
+    (importing ``engines.backends.tensorrt`` never imports tensorrt, but the CLI need not load it at all).
+    ``probe`` says why the backend cannot run on this machine (None when it can); ``auto_priority``
+    None keeps it out of ``auto``, higher is tried first; ``listed`` False keeps it out of the CLI
+    choices and the bench (the test-only ``fake``)."""
+
+    name: str
+    engine: type[Engine] | str
+    default_precision: str = "fp32"
+    graph_target: str = "onnxruntime"
+    probe: Callable[[], str | None] | None = None
+    auto_priority: int | None = None
+    listed: bool = True
+
+    def engine_class(self) -> type[Engine]:
+        if isinstance(self.engine, str):
+            module, _, attr = self.engine.partition(":")
+            return getattr(importlib.import_module(module), attr)
+        return self.engine
+
+    def unavailable(self) -> str | None:
+        return self.probe() if self.probe is not None else None
+
+
+_REGISTRY: dict[str, BackendSpec] = {
+    "onnxruntime": BackendSpec("onnxruntime", "engines.backends.onnxruntime:OnnxRuntimeEngine",
+                               default_precision="fp32", graph_target="onnxruntime", auto_priority=10),
+    "tensorrt": BackendSpec("tensorrt", "engines.backends.tensorrt:TensorRTEngine", default_precision="fp16",
+                            graph_target="tensorrt", probe=lambda: tensorrt_unavailable(), auto_priority=20),
+    "fake": BackendSpec("fake", "engines.backends.fake:FakeEngine", listed=False),
 }
 
 
-def register_backend(name: str, cls: type[Engine]) -> None:
-    """Make ``cls`` available as ``name`` (tests register fakes the same way)."""
+def register_backend(name: str, cls: type[Engine], **declaration: Any) -> BackendSpec:
+    """Make ``cls`` available as ``name``, with the :class:`BackendSpec` fields given as keywords
+    (default_precision, graph_target, probe, auto_priority, listed). A name already declared keeps
+    what is not given, so a test can swap a built-in's class and keep its place in ``auto``."""
     if not name or name == "auto":
         raise ValueError(f"backend name must be non-empty and not 'auto', got {name!r}")
     if not (isinstance(cls, type) and issubclass(cls, Engine)):
         raise TypeError(f"expected an Engine subclass, got {cls!r}")
-    _REGISTRY[name] = cls
+    spec = replace(_REGISTRY.get(name) or BackendSpec(name, cls), name=name, engine=cls, **declaration)
+    if spec.default_precision not in PRECISIONS:
+        raise ValueError(f"default_precision: expected one of {PRECISIONS}, got {spec.default_precision!r}")
+    targets = graph_targets()
+    if spec.graph_target not in targets:
+        raise ValueError(f"graph_target: expected a form of the studio graph, one of {targets}, "
+                         f"got {spec.graph_target!r}")
+    _REGISTRY[name] = spec
+    return spec
 
 
 def backend_names() -> list[str]:
-    return sorted(set(_REGISTRY) | set(_BUILTIN))
+    """Every registered backend (``fake`` too), sorted."""
+    return sorted(_REGISTRY)
+
+
+def backend_choices() -> tuple[str, ...]:
+    """What ``--backend`` offers: ``auto`` and the listed backends, sorted."""
+    return ("auto", *sorted(name for name, spec in _REGISTRY.items() if spec.listed))
+
+
+def listed_backends() -> list[BackendSpec]:
+    """The listed backends in registration order (the bench measures them in this order)."""
+    return [spec for spec in _REGISTRY.values() if spec.listed]
+
+
+def auto_order() -> tuple[str, ...]:
+    """The backends ``auto`` tries, highest priority first."""
+    ranked = [spec for spec in _REGISTRY.values() if spec.auto_priority is not None]
+    return tuple(spec.name for spec in sorted(ranked, key=lambda s: -(s.auto_priority or 0)))
+
+
+def graph_targets() -> tuple[str, ...]:
+    """The forms of the studio graph the backends run (``engines.graph`` builds each)."""
+    return tuple(sorted({spec.graph_target for spec in _REGISTRY.values()}))
+
+
+def backend_spec(name: str) -> BackendSpec:
+    if name not in _REGISTRY:
+        *first, last = backend_choices()
+        raise EngineError(f"unknown backend {name!r}, expected auto or one of {', '.join(backend_names())}",
+                          f"use --backend {', '.join(first)} or {last}")
+    return _REGISTRY[name]
 
 
 def backend_class(name: str) -> type[Engine]:
-    if name not in _REGISTRY and name in _BUILTIN:
-        module, attr = _BUILTIN[name]
-        register_backend(name, getattr(importlib.import_module(module), attr))
-    if name not in _REGISTRY:
-        raise EngineError(f"unknown backend {name!r}, expected auto or one of {', '.join(backend_names())}",
-                          "use --backend auto, onnxruntime or tensorrt")
-    return _REGISTRY[name]
+    return backend_spec(name).engine_class()
+
+
+def default_precision(name: str) -> str:
+    """The precision ``name`` runs when none is asked (ONNX Runtime fp32, TensorRT fp16)."""
+    return backend_spec(name).default_precision
+
+
+def graph_target(name: str) -> str:
+    """The form of the studio graph backend ``name`` runs."""
+    return backend_spec(name).graph_target
+
+
+def unavailable(name: str) -> str | None:
+    """Why backend ``name`` cannot run on this machine, or None when it can (as far as its probe knows)."""
+    return backend_spec(name).unavailable()
 
 
 GPU_RUNTIMES = ("pycuda", "cuda")  # pycuda, or NVIDIA's cuda-python (import name ``cuda``)
@@ -59,8 +142,8 @@ GPU_RUNTIMES = ("pycuda", "cuda")  # pycuda, or NVIDIA's cuda-python (import nam
 
 def tensorrt_unavailable(device: CudaDevice | str | None = None,
                          find_spec: Callable[[str], Any] = importlib.util.find_spec) -> str | None:
-    """Why TensorRT cannot run here (None when it can): no GPU, tensorrt missing, or neither pycuda nor
-    cuda-python installed."""
+    """TensorRT's probe: why it cannot run here (None when it can): no GPU, tensorrt missing, or neither
+    pycuda nor cuda-python installed."""
     device = cuda_device() if device is None else device
     if isinstance(device, str):
         return f"no usable CUDA device: {device}"
@@ -80,6 +163,11 @@ def accepted_options(cls: type[Engine], options: dict[str, Any]) -> dict[str, An
     return {k: v for k, v in options.items() if k in params}
 
 
+def _with_precision(name: str, cls: type[Engine], options: dict[str, Any]) -> dict[str, Any]:
+    """The options ``cls`` takes, with the declared default precision when none is asked."""
+    return accepted_options(cls, {"precision": default_precision(name), **options})
+
+
 def _resolve(model: ModelSource, backend: str) -> Any:
     return model(backend) if callable(model) else model
 
@@ -94,19 +182,18 @@ def open_backend(name: str, model: ModelSource, **options: Any) -> Engine:
         if unknown:
             raise EngineError(f"backend {name} does not take option(s) {sorted(unknown)}",
                               "drop them or choose another backend")
-        return cls(_resolve(model, name), **options).open()
+        return cls(_resolve(model, name), **_with_precision(name, cls, options)).open()
     failures: list[tuple[str, str]] = []
     fixes: list[str] = []
     tried = False
-    for candidate in AUTO_ORDER:
-        if candidate == "tensorrt":
-            reason = tensorrt_unavailable()
-            if reason is not None:
-                failures.append((candidate, reason))
-                continue
+    for candidate in auto_order():
+        reason = unavailable(candidate)
+        if reason is not None:
+            failures.append((candidate, reason))
+            continue
         try:
             cls = backend_class(candidate)
-            engine = cls(_resolve(model, candidate), **accepted_options(cls, options)).open()
+            engine = cls(_resolve(model, candidate), **_with_precision(candidate, cls, options)).open()
         except Exception as exc:  # noqa: BLE001 - auto must survive any backend failure and say which
             text = exc.one_line() if isinstance(exc, EngineError) else f"{type(exc).__name__}: {exc}"
             failures.append((candidate, text.splitlines()[0] if text else type(exc).__name__))

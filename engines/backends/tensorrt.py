@@ -44,8 +44,8 @@ from engines.backends.tensorrt_plan import (
     unavailable_error,
 )
 from engines.cache import ArtifactCache, CacheKey
+from engines.errors import EngineError
 from engines.precision import model_for_precision
-from realtime.errors import EngineError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from engines.backends.gpu import CudaDevice
 from engines.cache import CacheKey
-from realtime.errors import EngineError
+from engines.errors import EngineError
 
 INSTALL_FIX = ("pip install 'headshot-studio[tensorrt-cuda-python]' (TensorRT 10 and cuda-python) or "
                "'headshot-studio[tensorrt]' (with pycuda), or use --backend onnxruntime")

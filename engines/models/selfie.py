@@ -14,8 +14,8 @@ from pathlib import Path
 import onnx
 
 from engines.cache import ArtifactCache, CacheKey, sha256_bytes
+from engines.errors import EngineError
 from engines.models.tflite_onnx import CONVERTER_VERSION, ONNX_OPSET, convert_tflite
-from realtime.errors import EngineError
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from realtime.errors import EngineError
+from engines.errors import EngineError
 
 ONNX_OPSET = 17
 INPUT_NAME = "input"

@@ -9,6 +9,8 @@ from contextlib import ExitStack
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from engines.backends import PRECISIONS, backend_choices
+
     parser = sub.add_parser("bench", help="measure per-stage speed and latency against a baseline",
                             description="Run the real loop (engine, face, coach, capture, overlay) on the demo "
                                         "clip at each size and measure every stage, fps and end-to-end latency, "
@@ -16,9 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "+ face mesh) measured in the same run. --json gives every figure.")
     parser.add_argument("--quick", action="store_true", help="one size, fewer frames: under a minute")
     parser.add_argument("--frames", type=int, default=None, help="frames per clip (default 120, quick 60)")
-    parser.add_argument("--backend", action="append", choices=("onnxruntime", "tensorrt"),
+    parser.add_argument("--backend", action="append", choices=backend_choices()[1:],  # no auto: say which
                         help="backend(s) to measure, repeatable (default: onnxruntime, plus tensorrt when usable)")
-    parser.add_argument("--precision", action="append", choices=("fp32", "fp16", "int8"),
+    parser.add_argument("--precision", action="append", choices=PRECISIONS,
                         help="model precision(s), repeatable (default: the backend's own, onnxruntime fp32 and "
                              "tensorrt fp16, plus int8 where 'headshot calibrate int8' has made a model)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline runs")
@@ -42,8 +44,8 @@ class OverlaySink:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from calibration.int8 import int8_model_path
-    from engines.backends.registry import tensorrt_unavailable
+    from engines.backends.registry import unavailable
+    from engines.int8 import int8_model_path
     from realtime.bench import BenchPlan, choose_engines, format_table, run_bench
     from realtime.pipeline import PipelineOptions, open_pipeline
 
@@ -55,13 +57,14 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--frames must be at least 10, got {args.frames}", "use --frames 60 or more")
         plan = replace(plan, frames=args.frames)
     plan = replace(plan, baseline=not args.no_baseline, sequential=not args.quick)
-    engines, skipped = choose_engines(args.backend, args.precision, tensorrt_unavailable=tensorrt_unavailable,
+    engines, skipped = choose_engines(args.backend, args.precision,
                                       int8_calibrated=lambda backend: int8_model_path(backend=backend) is not None)
-    if "tensorrt" in (args.backend or ()) and (why_not := tensorrt_unavailable()):
-        from realtime.errors import EngineError
+    for backend in args.backend or ():
+        if why_not := unavailable(backend):
+            from realtime.errors import EngineError
 
-        raise EngineError(f"--backend tensorrt cannot run here: {why_not}", "leave --backend out to measure "
-                          "ONNX Runtime only, or run on a machine with an NVIDIA GPU")
+            raise EngineError(f"--backend {backend} cannot run here: {why_not}", "leave --backend out to measure "
+                              "ONNX Runtime only, or run on a machine with an NVIDIA GPU")
     plan = replace(plan, engines=engines, skipped=tuple(skipped))
 
     def open_ours(backend: str, precision: str, parallel: bool):

@@ -7,6 +7,7 @@ import re
 import sys
 import time
 
+from engines.backends import backend_choices
 from realtime.errors import ConfigError
 
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="a camera (camera:0), video or folder; default: the built-in set (demo + photo)")
     int8.add_argument("--count", type=int, default=64, help="frames to use, a quarter held back (default 64)")
     int8.add_argument("--size", default="320x180", help="built-in frames' size, WxH (default 320x180)")
-    int8.add_argument("--backend", choices=("onnxruntime", "tensorrt"), default="onnxruntime",
+    int8.add_argument("--backend", choices=backend_choices()[1:], default="onnxruntime",
                       help="the runtime the INT8 model is made for (integer types differ)")
     int8.add_argument("--model", choices=("general", "landscape"), default="general", help="segmentation model")
     int8.add_argument("--force", action="store_true", help="calibrate again even when cached")

@@ -23,6 +23,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from engines.backends import PRECISIONS, backend_choices
 from realtime.errors import ConfigError
 
 EXIT_NO_CAPTURE = 10
@@ -62,9 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="background of the processed frame (default: the profile's)")
     parser.add_argument("--no-relight", dest="relight", action="store_false", default=None,
                         help="do not relight the face")
-    parser.add_argument("--backend", choices=("auto", "onnxruntime", "tensorrt"), default="auto",
+    parser.add_argument("--backend", choices=backend_choices(), default="auto",
                         help="engine backend (default: auto)")
-    parser.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
+    parser.add_argument("--precision", choices=PRECISIONS, default=None,
                         help="engine precision (default: the backend's)")
     parser.add_argument("--json", action="store_true", help="print the report path and summary as JSON")
     parser.add_argument("--upscale", action="store_true",

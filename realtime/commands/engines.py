@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 
+from engines.backends import PRECISIONS, backend_choices
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("engines", help="build, list or clear cached models and engines",
@@ -21,9 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     build = actions.add_parser("build", help="convert the model and build the engine now (cached)",
                                description="Convert the segmentation model and build its engine now, so the "
                                            "first live start does not wait for it.")
-    build.add_argument("--backend", choices=("auto", "onnxruntime", "tensorrt"), default="auto",
+    build.add_argument("--backend", choices=backend_choices(), default="auto",
                        help="engine backend (default: auto, TensorRT when a usable GPU is there)")
-    build.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
+    build.add_argument("--precision", choices=PRECISIONS, default=None,
                        help="default: fp32 on ONNX Runtime, fp16 on TensorRT")
     build.add_argument("--model", choices=("general", "landscape", "all"), default="general",
                        help="segmentation model: general (square input), landscape (16:9 input) or all")
@@ -31,14 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="list cached models and engines",
                                  description="List the cached models and engines, with their size and key.")
     listing.add_argument("--backend", default=None, help="only this backend's entries")
-    listing.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
+    listing.add_argument("--precision", choices=PRECISIONS, default=None,
                          help="only entries of this precision")
     listing.set_defaults(handler=run_list)
     clear = actions.add_parser("clear", help="remove cached models and engines (all, or by backend/precision)",
                                description="Remove cached models and engines: all of them, or those of a "
                                            "backend or precision, or only the stale ones.")
     clear.add_argument("--backend", default=None, help="only this backend's entries (e.g. tensorrt)")
-    clear.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
+    clear.add_argument("--precision", choices=PRECISIONS, default=None,
                        help="only entries of this precision")
     clear.add_argument("--stale", action="store_true",
                        help="only what can never be used here: damaged entries, and TensorRT engines and timing "

@@ -13,16 +13,17 @@ import threading
 from contextlib import ExitStack
 from typing import Any
 
+from engines.backends import PRECISIONS
 from realtime.errors import ConfigError, SinkError
 
 EXIT_NOT_SAVED = SinkError.exit_code  # preview ended with a photo taken that the disk refused
 
 
 def backend_choices() -> tuple[str, ...]:
-    """``auto`` and the engine backends the registry knows (its test-only ``fake`` left out)."""
-    from engines.backends.registry import backend_names
+    """``auto`` and the engine backends the registry lists (its test-only ``fake`` left out)."""
+    from engines.backends.registry import backend_choices as registry_choices
 
-    return ("auto", *(name for name in backend_names() if name != "fake"))
+    return registry_choices()
 
 
 def add_camera_args(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +42,7 @@ def add_pipeline_args(parser: argparse.ArgumentParser) -> None:
                         help="professional, id, actor, or a profile TOML file (default: professional)")
     parser.add_argument("--backend", default="auto", choices=backend_choices(),
                         help="engine backend (default: auto, TensorRT when a usable GPU is there, else ONNX Runtime)")
-    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"),
+    parser.add_argument("--precision", default="fp32", choices=PRECISIONS,
                         help="model precision (default: fp32; int8 needs 'headshot calibrate int8' first)")
     parser.add_argument("--background", choices=("keep", "blur", "studio"), default=None,
                         help="background mode (default: the profile's)")

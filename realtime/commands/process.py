@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engines.backends import PRECISIONS, backend_choices
 from realtime.errors import ConfigError, SinkError, SourceError
 from realtime.mediafiles import count_video_frames, encode_image, opencv_path, read_image, same_file, write_file
 
@@ -49,9 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="what happens behind the person (default keep)")
     parser.add_argument("--relight", action=argparse.BooleanOptionalAction, default=True,
                         help="soft studio relighting of the person (default on)")
-    parser.add_argument("--backend", choices=("auto", "onnxruntime", "tensorrt"), default="auto",
+    parser.add_argument("--backend", choices=backend_choices(), default="auto",
                         help="engine backend (default auto: TensorRT when usable, else ONNX Runtime)")
-    parser.add_argument("--precision", choices=("fp32", "fp16", "int8"), default=None,
+    parser.add_argument("--precision", choices=PRECISIONS, default=None,
                         help="model precision (default: fp32 on ONNX Runtime, fp16 on TensorRT)")
     parser.add_argument("--model", choices=("general", "landscape"), default="general",
                         help="segmentation model (default general, 256x256)")

@@ -10,16 +10,9 @@ import pytest
 
 from calibration import CalibrationError
 from calibration.frames import FrameSet, astronaut_frames, model_grid, representative_frames, to_model_inputs
-from calibration.int8 import (
-    MIN_IOU,
-    calibrate_int8,
-    cpu_session,
-    find_int8_model,
-    int8_model_path,
-    load_int8_model,
-    matte_iou,
-)
+from calibration.int8 import MIN_IOU, calibrate_int8, cpu_session, matte_iou
 from engines.cache import ArtifactCache
+from engines.int8 import find_int8_model, int8_model_path, load_int8_model
 from realtime.errors import EngineError
 
 COUNT, SIZE = 24, (320, 180)  # small and fast; `headshot calibrate int8` uses 64 by default

@@ -33,8 +33,8 @@ def test_bench_refuses_too_few_frames(capsys: pytest.CaptureFixture[str]) -> Non
 def _choose(backends=None, precisions=None, *, tensorrt_why_not=None, calibrated=()):
     from realtime.bench import choose_engines
 
-    return choose_engines(backends, precisions, tensorrt_unavailable=lambda: tensorrt_why_not,
-                          int8_calibrated=lambda backend: backend in calibrated)
+    return choose_engines(backends, precisions, int8_calibrated=lambda backend: backend in calibrated,
+                          unavailable=lambda name: tensorrt_why_not if name == "tensorrt" else None)
 
 
 def test_default_engines_are_what_this_machine_can_run_with_a_note_for_the_rest() -> None:
