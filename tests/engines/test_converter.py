@@ -12,7 +12,8 @@ from skimage import data
 
 from engines.cache import ArtifactCache
 from engines.models import selfie
-from engines.models.tflite_onnx import convert_tflite, resize_mode, same_pads
+from engines.models.tflite_onnx import convert_tflite
+from engines.models.tflite_ops import resize_mode, same_pads
 from realtime.errors import EngineError
 
 MEAN_DIFF_MAX = 1e-4
