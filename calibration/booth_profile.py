@@ -22,7 +22,7 @@ import numpy as np
 
 from calibration import CalibrationError
 from calibration.camera import CameraCalibration
-from realtime.coach.profile_schema import Choice, Num, Spec, Text
+from realtime.coach.profile_schema import SECTION_KEYS, Spec
 from realtime.mediafiles import atomic_write
 
 if sys.version_info >= (3, 11):
@@ -32,7 +32,6 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_BASE = "professional"
 PLATE_SUFFIX = ".plate.png"
-FOV_SOURCES = ("given", "target", "chessboard", "unknown")
 
 
 # --- TOML writing ------------------------------------------------------------------------------------
@@ -92,32 +91,9 @@ def write_png_atomic(path: Path, image: np.ndarray) -> None:
 
 
 # --- the profile -------------------------------------------------------------------------------------
-# The [camera] table, in the coach profile schema's own spec types, so the profile loader
-# (realtime/coach/profile.py) can validate it with ``SECTION_KEYS["camera"] = CAMERA_SECTION_SPEC`` and
-# every ``camera.*`` key optional. Flat on purpose: that loader knows sections of scalars only.
-CAMERA_SECTION_SPEC: dict[str, Spec] = {
-    "device": Text("a camera: an index like 0 or a path like /dev/video0"),
-    "width": Num(16.0, 16384.0),
-    "height": Num(16.0, 16384.0),
-    "fps": Num(0.0, 1000.0),  # measured from timestamps
-    "fps_reported": Num(0.0, 1000.0),  # what the driver says
-    "fourcc": Text("a FourCC such as MJPG"),
-    "fov_deg": Num(1.0, 170.0),
-    "fov_source": Choice(FOV_SOURCES),
-    "background_plate": Text("a PNG path, relative to the profile"),
-    "interval_ms": Num(0.0, 10000.0),
-    "interval_jitter_ms": Num(0.0, 10000.0),
-    "latency_ms": Num(0.0, 10000.0),  # an estimate: buffer timestamp to read return
-    "modes": Text("modes the camera delivers, e.g. \"1280x720@30, 640x480@30\""),
-    "unlocked": Text("controls that could not be locked, comma-separated"),
-    # Locked controls, in OpenCV's V4L2 units; present only when the camera held them.
-    "auto_exposure": Num(0.0, 3.0),
-    "exposure": Num(-100000.0, 100000.0),
-    "auto_wb": Num(0.0, 1.0),
-    "wb_temperature": Num(0.0, 20000.0),
-    "autofocus": Num(0.0, 1.0),
-    "focus": Num(-100000.0, 100000.0),
-}
+# The [camera] table is defined once, in the coach profile schema (realtime/coach/profile_schema.py), which
+# the profile loader validates it with; what is written here is checked against that definition.
+CAMERA_SECTION_SPEC: Mapping[str, Spec] = SECTION_KEYS["camera"]
 
 
 def camera_section(calibration: CameraCalibration, plate_name: str | None) -> dict[str, Any]:
@@ -142,7 +118,7 @@ def camera_section(calibration: CameraCalibration, plate_name: str | None) -> di
     section.update({c.name: c.asked for c in calibration.controls if c.locked})
     unknown = set(section) - set(CAMERA_SECTION_SPEC)
     if unknown:  # a programming error: the spec above and this table must agree
-        raise ValueError(f"camera keys missing from CAMERA_SECTION_SPEC: {sorted(unknown)}")
+        raise ValueError(f"camera keys missing from the [camera] schema (profile_schema.py): {sorted(unknown)}")
     return section
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import numpy as np
 
 from calibration import CalibrationError
 from realtime.errors import SourceError
-from realtime.sources.camera import Capture, CaptureFactory, device_path, open_v4l2
+from realtime.sources.camera import Capture, CaptureFactory, camera_device, device_path, open_v4l2
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +108,11 @@ class CameraCalibration:
 # --- device helpers --------------------------------------------------------------------------------
 def parse_camera_spec(spec: str) -> int | str:
     """``0``, ``camera:0`` or ``/dev/video2`` -> what OpenCV opens (the same grammar as ``--source``)."""
-    match = re.fullmatch(r"(?:camera:)?(\d+)|(/dev/video\d+)", spec.strip())
-    if not match:
+    device = camera_device(spec)
+    if device is None:
         raise SourceError(f"expected a camera like camera:0, 0 or /dev/video0, got {spec!r}",
                           "camera calibration needs a real camera; run 'headshot doctor' to list them")
-    return int(match.group(1)) if match.group(1) else match.group(2)
+    return device
 
 
 def open_camera(device: int | str, open_capture: CaptureFactory = open_v4l2) -> Capture:

@@ -24,6 +24,12 @@ import numpy as np
 
 from realtime.errors import SinkError
 
+# The one table of file kinds by suffix (lower case). Images are what OpenCV decodes; photos add what
+# Pillow reads through pillow-heif (``check`` and still mode); videos are what OpenCV's FFmpeg opens.
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+PHOTO_SUFFIXES = IMAGE_SUFFIXES | frozenset({".heic", ".heif"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
+
 _NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
 

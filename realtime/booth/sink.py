@@ -25,6 +25,7 @@ from realtime.booth.machine import BoothMachine, Effect, Press, State
 from realtime.booth.screens import BoothView, Button, render
 from realtime.booth.session import Session, SessionStore
 from realtime.booth.shots import Shot, Shots
+from realtime.capture.writer import RETRY_AFTER_S
 from realtime.errors import SinkError
 from realtime.frame import FrameResult
 from realtime.sinks.overlay import CANVAS_SIZE
@@ -32,7 +33,7 @@ from realtime.sinks.preview import IDLE_TEXT, Display
 
 log = logging.getLogger(__name__)
 
-SAVE_RETRY_S = 2.0  # an accepted photo the disk refused is written again this often (seconds)
+SAVE_RETRY_S = RETRY_AFTER_S  # an accepted photo the disk refused is written again this often (seconds)
 SAVING_NOTE = "Your photo is safe: saving it as soon as there is room"
 
 QUIET_STATES = (State.COUNTDOWN, State.CAPTURE)  # no coaching words: they would spoil the photo

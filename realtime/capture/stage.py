@@ -39,7 +39,7 @@ from realtime.capture.crops import SCREEN_DPI, CropPlan, plan_crops, render_crop
 from realtime.capture.ready import DEFAULT_BYTE_CAP, Candidate, CandidateRing, Scored, ScoreLimits, best
 from realtime.capture.report import SessionLog, build_report
 from realtime.capture.retouch import retouch_skin
-from realtime.capture.writer import encode_jpeg, encode_png, write_folder
+from realtime.capture.writer import RETRY_AFTER_S, encode_jpeg, encode_png, write_folder
 from realtime.errors import SinkError
 from realtime.frame import FrameResult
 
@@ -47,7 +47,7 @@ READY_GRACE_S = 0.5  # a window survives not-passing stretches this short (a bli
 ENDED_IN_HOLD_SHARE = 0.5  # a source that ends in a passing run this share of the ready hold long: capture it
 MANUAL_WINDOW_S = 1.5  # a manual trigger picks from this much of the newest footage
 KEEP_CAPTURES = 10  # captures kept in memory (each holds its frame: ~5.5 MB at 720p); the booth runs all day
-WRITE_RETRY_S = 2.0  # a capture the disk refused is written again this often (seconds of source time)
+WRITE_RETRY_S = RETRY_AFTER_S  # a capture the disk refused is written again this often (seconds of source time)
 _ids = count(1)
 
 

@@ -46,6 +46,11 @@ from realtime.mediafiles import atomic_write, fsync_dir
 log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 95
+# The one disk-full policy (capture stage, booth, ``headshot capture``): what the disk refused stays in
+# memory, is said once, and is written again every RETRY_AFTER_S; where nobody can be asked (no
+# terminal), RETRIES_UNATTENDED more tries before the error ends the run.
+RETRY_AFTER_S = 2.0
+RETRIES_UNATTENDED = 3
 FOLDER_PREFIX = "headshot"
 PARTIAL_PREFIX = ".partial-"
 MAX_COUNTER = 999

@@ -112,6 +112,9 @@ ORDERED_KEYS: tuple[tuple[str, str, str], ...] = (
     ("colour_cast", "b_low", "b_high"),
 )
 
+# Where a [camera] fov_deg came from (calibration/booth_profile.py writes the [camera] table from this schema).
+FOV_SOURCES = ("given", "target", "chessboard", "unknown")
+
 SECTION_KEYS: dict[str, dict[str, Spec]] = {
     "": {
         "name": Text("a profile name"),
@@ -149,7 +152,7 @@ SECTION_KEYS: dict[str, dict[str, Spec]] = {
         "fps_reported": Num(0.0, 1000.0),
         "fourcc": Text("a FourCC such as MJPG"),
         "fov_deg": Num(1.0, 170.0),
-        "fov_source": Text("where the field of view came from"),
+        "fov_source": Choice(FOV_SOURCES),
         "background_plate": Text("a PNG path, relative to the profile"),
         "interval_ms": Num(0.0, 10000.0),
         "interval_jitter_ms": Num(0.0, 10000.0),

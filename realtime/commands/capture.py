@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import threading
 import time
@@ -24,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from engines.backends import PRECISIONS, backend_choices
+from realtime.capture.writer import RETRIES_UNATTENDED, RETRY_AFTER_S
 from realtime.errors import ConfigError
 
 EXIT_NO_CAPTURE = 10
 LIVE_SLACK_S = 2.0  # a stalled camera still ends the run this long after --max-seconds
-WRITE_RETRIES = 3  # a capture the disk refused is tried again this many times (no terminal to ask)...
-WRITE_RETRY_S = 2.0  # ...this far apart
-_CAMERA = re.compile(r"^(?:camera:)?\d+$|^/dev/video\d+$")
+# The disk-full policy is realtime/capture/writer.py's; module names kept so tests can shorten them.
+WRITE_RETRIES = RETRIES_UNATTENDED  # a capture the disk refused is tried again this many times (no terminal)...
+WRITE_RETRY_S = RETRY_AFTER_S  # ...this far apart
 
 EPILOG = """exit codes:
   0   captured (folder with original, processed, crops and report.json)
@@ -75,7 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def is_camera(spec: str) -> bool:
-    return bool(_CAMERA.match(str(spec).strip()))
+    from realtime.sources.camera import camera_device
+
+    return camera_device(spec) is not None
 
 
 class FaceCounter:

@@ -34,10 +34,9 @@ import numpy as np
 from realtime.coach.assessment import CheckResult
 from realtime.coach.profile import DEFAULT_PROFILE, Profile, load_profile
 from realtime.errors import HeadshotError
+from realtime.mediafiles import PHOTO_SUFFIXES as IMAGE_SUFFIXES
 
 log = logging.getLogger(__name__)
-
-from realtime.sources.photo_read import PHOTO_SUFFIXES as IMAGE_SUFFIXES  # noqa: E402
 
 EXIT_NOT_HEADSHOT = 10
 EXIT_UNREADABLE = 3

@@ -25,12 +25,20 @@ import numpy as np
 
 from engines.backends import PRECISIONS, backend_choices
 from realtime.errors import ConfigError, SinkError, SourceError
-from realtime.mediafiles import count_video_frames, encode_image, opencv_path, read_image, same_file, write_file
+from realtime.mediafiles import (
+    IMAGE_SUFFIXES,
+    VIDEO_SUFFIXES,
+    atomic_replace,
+    count_video_frames,
+    encode_image,
+    opencv_path,
+    read_image,
+    same_file,
+    write_file,
+)
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm"}
 DEFAULT_FPS = 30.0
 MAX_THREADS = 256
 # Peak memory of one still through the engine, measured: about 21x the decoded BGR image (108 MP: 7 GB).
@@ -219,8 +227,6 @@ class _VideoOut:
                             "free some disk space or give another output path")
 
     def commit(self) -> None:
-        from realtime.capture.writer import atomic_replace
-
         try:
             atomic_replace(self.partial, self.target)
         except OSError as exc:

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from realtime.errors import SourceError
+from realtime.mediafiles import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from realtime.sources.base import FrameSource, SourceFrame, ThreadedSource
-from realtime.sources.camera import CameraSource
+from realtime.sources.camera import CameraSource, camera_device
 from realtime.sources.demo import DemoSource, LiveDemoSource
-from realtime.sources.images import IMAGE_SUFFIXES, ImageSource
-from realtime.sources.video import VIDEO_SUFFIXES, PacedVideoSource, VideoFileSource
+from realtime.sources.images import ImageSource
+from realtime.sources.video import PacedVideoSource, VideoFileSource
 
 __all__ = ["FrameSource", "SourceFrame", "ThreadedSource", "open_source", "register_source", "unregister_source"]
 
 SourceFactory = Callable[..., FrameSource]
-_CAMERA = re.compile(r"^(?:camera:)?(\d+)$|^(/dev/video\d+)$")
 
 
 class SourceRegistry:
@@ -70,9 +70,8 @@ def open_source(
     spec = str(spec).strip()
     if not spec:
         raise SourceError("no source given", "pass --source demo, a camera (0, /dev/video0), a video or images")
-    camera = _CAMERA.match(spec)
-    if camera:
-        device: int | str = int(camera.group(1)) if camera.group(1) else camera.group(2)
+    device = camera_device(spec)
+    if device is not None:
         return CameraSource(device, size=size, fps=fps)  # no size: the camera's largest 16:9 mode at 25+ fps
     if spec == "demo":
         kwargs = {"size": size} if size else {}

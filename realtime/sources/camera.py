@@ -36,6 +36,18 @@ DEFAULT_FPS = 30.0
 # 16:9 sizes webcams offer, largest first (probed when no --camera-size is given).
 SIZES_16_9 = ((3840, 2160), (2560, 1440), (1920, 1080), (1600, 900), (1280, 720), (1024, 576), (960, 540),
               (848, 480), (640, 360))
+_CAMERA_SPEC = re.compile(r"(?:camera:)?(\d+)|(/dev/video\d+)")
+
+
+def camera_device(spec: str) -> int | str | None:
+    """``0``/``camera:0`` -> 0, ``/dev/video2`` -> that path, anything else -> None: the one reading of a
+    camera in ``--source`` (open_source, capture's live test, calibration)."""
+    match = _CAMERA_SPEC.fullmatch(str(spec).strip())
+    if not match:
+        return None
+    return int(match.group(1)) if match.group(1) else match.group(2)
+
+
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 

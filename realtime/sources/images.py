@@ -8,12 +8,11 @@ import time
 from pathlib import Path
 
 from realtime.errors import SourceError
-from realtime.mediafiles import read_image
+from realtime.mediafiles import IMAGE_SUFFIXES, read_image
 from realtime.sources.base import FrameSource, SourceFrame
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 
 
 def list_images(spec: str | Path) -> list[Path]:

@@ -25,8 +25,8 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from realtime.errors import SourceError
+from realtime.mediafiles import PHOTO_SUFFIXES
 
-PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif"})
 MAX_PIXELS = 200_000_000  # Pillow's decompression-bomb guard, raised for large camera files
 
 

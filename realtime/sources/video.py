@@ -12,8 +12,6 @@ from realtime.errors import SourceError
 from realtime.mediafiles import opencv_path
 from realtime.sources.base import FrameSource, SourceFrame, ThreadedSource
 
-VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
-
 
 def _open(path: Path) -> cv2.VideoCapture:
     if not path.is_file():

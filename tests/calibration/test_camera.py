@@ -186,7 +186,7 @@ def test_profile_write_is_atomic_on_failure(renderer: DemoRenderer, tmp_path, mo
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("calibration.booth_profile.os.replace", broken_replace)
+    monkeypatch.setattr("realtime.mediafiles.os.replace", broken_replace)  # the one atomic-write helper
     calibration.fov_deg = 50.0
     with pytest.raises(OSError, match="disk full"):
         write_booth_profile(path, calibration, None)
