@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -29,6 +30,17 @@ def segmentation_model(model_cache: ArtifactCache) -> onnx.ModelProto:
 def studio_model(segmentation_model: onnx.ModelProto) -> onnx.ModelProto:
     graph = pytest.importorskip("engines.graph", reason="the studio graph (engines/graph.py) is not there yet")
     return graph.build_studio_graph(segmentation_model, variant="general")
+
+
+@pytest.fixture
+def restore_registry() -> Iterator[None]:
+    """Backends a test registers (or built-ins it swaps) are gone after it."""
+    from engines.backends import registry
+
+    saved = dict(registry._REGISTRY)
+    yield
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(saved)
 
 
 @pytest.fixture(scope="session")

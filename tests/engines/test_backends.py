@@ -183,14 +183,6 @@ class _Broken(FakeEngine):
         raise EngineError("broken backend could not load", "it never will")
 
 
-@pytest.fixture
-def restore_registry():
-    saved = dict(registry_module._REGISTRY)
-    yield
-    registry_module._REGISTRY.clear()
-    registry_module._REGISTRY.update(saved)
-
-
 def test_fake_backend_registers_and_runs(restore_registry, astronaut_bgr):
     register_backend("fake2", FakeEngine)
     with open_backend("fake2", b"") as engine:

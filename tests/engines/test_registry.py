@@ -17,14 +17,6 @@ class Dummy(FakeEngine):
     name = "dummy"
 
 
-@pytest.fixture
-def restore_registry():
-    saved = dict(registry._REGISTRY)
-    yield
-    registry._REGISTRY.clear()
-    registry._REGISTRY.update(saved)
-
-
 def backend_choices_by_command() -> dict[str, tuple[str, ...]]:
     """``--backend`` choices of every (sub)command that restricts them, by command line."""
     found: dict[str, tuple[str, ...]] = {}
