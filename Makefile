@@ -23,7 +23,7 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check realtime engines calibration tests
+	$(BIN)/ruff check realtime engines calibration tests tools
 
 clean:
 	rm -rf $(VENV) $(OUT)

@@ -32,7 +32,6 @@ class PipelineOptions:
     background: str | None = None
     relight: bool | None = None
     mirrored: bool = True  # coach directions for a mirrored preview; photos and files use False
-    static_images: bool = False  # photos: no tracking between frames
     engine: bool = True  # segmentation + relighting on (off: the face/coach stages see the raw frame)
     parallel: bool = True  # run the engine beside the face mesh (two cores); False: one after the other
     threads: int | None = None
@@ -251,7 +250,7 @@ def open_pipeline(options: PipelineOptions, stack: ExitStack) -> Pipeline:
         )
         engine = EngineStage(backend, studio_settings(profile, options))
         log.info("engine: %s", backend.info)
-    analyzer = stack.enter_context(FaceAnalyzer(static_images=options.static_images))
+    analyzer = stack.enter_context(FaceAnalyzer())
     # The coach judges the background that will be delivered: the profile's, or --background's. Without the
     # engine the frame goes out as grabbed, so the room is kept.
     delivered = studio_settings(profile, options).background if engine is not None else "keep"

@@ -8,14 +8,8 @@ import threading
 from contextlib import ExitStack
 from typing import Any
 
-from realtime.commands.preview import (
-    add_pipeline_args,
-    add_vcam_args,
-    check_seconds,
-    open_live,
-    open_vcam,
-    say,
-)
+from realtime.commands.flags import add_pipeline_args, add_vcam_args, check_seconds
+from realtime.commands.live import open_live, open_vcam, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:

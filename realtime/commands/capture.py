@@ -22,7 +22,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from engines.backends import PRECISIONS, backend_choices
 from realtime.capture.writer import RETRIES_UNATTENDED, RETRY_AFTER_S
 from realtime.errors import ConfigError
 
@@ -40,7 +39,7 @@ EPILOG = """exit codes:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from realtime.commands.preview import add_camera_args
+    from realtime.commands.flags import add_processing_args, add_source_args
 
     parser = subparsers.add_parser(
         "capture",
@@ -51,22 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--source", default="0",
-                        help="demo, a camera (0, camera:1, /dev/video2), a video file, or images (default: 0)")
-    add_camera_args(parser)
-    parser.add_argument("--profile", default="professional", metavar="NAME|PATH",
-                        help="professional, id, actor, or a profile .toml file (default: professional)")
+    add_source_args(parser)
+    add_processing_args(parser, precision=None)
     parser.add_argument("--out", default="headshots", help="folder for capture folders (default: ./headshots)")
     parser.add_argument("--max-seconds", type=float, default=None, metavar="N",
                         help=f"give up after N seconds of footage without a capture (exit {EXIT_NO_CAPTURE})")
-    parser.add_argument("--background", choices=("keep", "blur", "studio"), default=None,
-                        help="background of the processed frame (default: the profile's)")
-    parser.add_argument("--no-relight", dest="relight", action="store_false", default=None,
-                        help="do not relight the face")
-    parser.add_argument("--backend", choices=backend_choices(), default="auto",
-                        help="engine backend (default: auto)")
-    parser.add_argument("--precision", choices=PRECISIONS, default=None,
-                        help="engine precision (default: the backend's)")
     parser.add_argument("--json", action="store_true", help="print the report path and summary as JSON")
     parser.add_argument("--upscale", action="store_true",
                         help="resize crops smaller than the profile's sizes up to them (Lanczos); default: "
@@ -97,10 +85,10 @@ class FaceCounter:
 
 def run(args: argparse.Namespace) -> int:
     from realtime.capture.stage import CaptureStage
-    from realtime.commands.preview import camera_options
+    from realtime.commands.flags import camera_options, pipeline_options
     from realtime.console import ConsoleCoach
     from realtime.loop import Loop
-    from realtime.pipeline import PipelineOptions, open_pipeline
+    from realtime.pipeline import open_pipeline
     from realtime.sources import open_source
 
     if args.max_seconds is not None and not args.max_seconds > 0:  # also refuses nan
@@ -113,9 +101,7 @@ def run(args: argparse.Namespace) -> int:
         from realtime.commands.capture_still import run_still
 
         return run_still(args)
-    options = PipelineOptions(profile=args.profile, backend=args.backend, background=args.background,
-                              relight=args.relight, mirrored=False,
-                              **({"precision": args.precision} if args.precision else {}))
+    options = pipeline_options(args, mirrored=False)
     stop = threading.Event()
     with ExitStack() as stack:
         source = stack.enter_context(open_source(args.source, live=live, **camera_options(args)))

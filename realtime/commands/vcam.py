@@ -7,15 +7,8 @@ import re
 import threading
 from contextlib import ExitStack
 
-from realtime.commands.preview import (
-    add_pipeline_args,
-    add_vcam_args,
-    camera_options,
-    check_seconds,
-    open_vcam,
-    pipeline_options,
-    say,
-)
+from realtime.commands.flags import add_pipeline_args, add_vcam_args, camera_options, check_seconds, pipeline_options
+from realtime.commands.live import open_vcam, say
 from realtime.errors import ConfigError
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")

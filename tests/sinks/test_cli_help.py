@@ -75,6 +75,6 @@ def test_preview_takes_the_photo_by_itself_unless_no_auto(argv, auto):
 @pytest.mark.parametrize("command", ["capture", "preview", "vcam"])
 def test_camera_mode_flags_on_every_live_command(command):
     args = build_parser().parse_args([command, "--camera-size", "1920x1080", "--camera-fps", "30"])
-    from realtime.commands.preview import camera_options
+    from realtime.commands.flags import camera_options
 
     assert camera_options(args) == {"size": (1920, 1080), "fps": 30.0}
