@@ -58,6 +58,25 @@ class StillResult:
     seconds: float = 0.0
 
 
+def engine_pass(engine: Any, settings: Any, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(live matte, relight gain) of one photo, both at its full resolution: the engine runs on a copy of
+    at most ENGINE_PIXELS, with nothing carried over from the previous photo (``check`` takes its matte
+    this way too)."""
+    h, w = image.shape[:2]
+    scale = min(1.0, float(np.sqrt(ENGINE_PIXELS / (h * w))))
+    small = image if scale == 1.0 else cv2.resize(image, (max(round(w * scale), 2), max(round(h * scale), 2)),
+                                                  interpolation=cv2.INTER_AREA)
+    engine.reset()  # no matte carried over from the previous photo
+    out = engine.run(small, replace(settings, background="keep", smoothing=0.0))
+    alpha = np.asarray(out.alpha, np.float32).squeeze()
+    gain = (out.image.astype(np.float32) + 1.0) / (small.astype(np.float32) + 1.0)
+    gain = cv2.GaussianBlur(gain, (0, 0), 1.5)
+    if scale != 1.0:
+        alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
+        gain = cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(alpha, 0.0, 1.0), gain
+
+
 @dataclass
 class StillStudio:
     """Opened engine and face analyser for a run of photos (a context manager)."""
@@ -88,19 +107,7 @@ class StillStudio:
     # --- steps -----------------------------------------------------------------------------------
     def engine_pass(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(live matte, relight gain), both at the photo's full resolution."""
-        h, w = image.shape[:2]
-        scale = min(1.0, float(np.sqrt(ENGINE_PIXELS / (h * w))))
-        small = image if scale == 1.0 else cv2.resize(image, (max(round(w * scale), 2), max(round(h * scale), 2)),
-                                                      interpolation=cv2.INTER_AREA)
-        self.engine.reset()  # no matte carried over from the previous photo
-        out = self.engine.run(small, replace(self.settings, background="keep", smoothing=0.0))
-        alpha = np.asarray(out.alpha, np.float32).squeeze()
-        gain = (out.image.astype(np.float32) + 1.0) / (small.astype(np.float32) + 1.0)
-        gain = cv2.GaussianBlur(gain, (0, 0), 1.5)
-        if scale != 1.0:
-            alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
-            gain = cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)
-        return np.clip(alpha, 0.0, 1.0), gain
+        return engine_pass(self.engine, self.settings, image)
 
     def backdrop(self, image: np.ndarray, alpha: np.ndarray) -> np.ndarray | None:
         """What goes behind the person: None to keep the photo's own background."""

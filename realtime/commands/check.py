@@ -2,8 +2,8 @@
 
 Each photo goes through the same checks as the live coach (``evaluate_checks``, unmirrored: a photo shows
 the person as the camera saw them), without hold times. Checks that need a person matte (shoulders,
-backlight, background; the crown for headroom) use one when a segmenter is available: the project's
-engine when it offers a matte, else MediaPipe's selfie segmentation from the pinned wheel; with
+backlight, background; the crown for headroom) use one when a segmenter is available: the studio
+engine's matte as still mode takes it, else MediaPipe's selfie segmentation from the pinned wheel; with
 ``--matte none`` or neither available they read "not measured" and do not fail.
 
 Photo words (issue #15): a photo cannot move closer, so resolution is said in pixels ("too small for a
@@ -122,17 +122,20 @@ def read_image(path: Path) -> np.ndarray | None:
 
 
 def open_matte(stack: ExitStack) -> tuple[Matte | None, str | None]:
-    """A person segmenter for photos: the project's engine if it offers one, else MediaPipe's selfie
-    segmentation; (None, None) when neither can start (the matte checks then read "not measured")."""
+    """A person segmenter for photos: the studio engine's matte, taken as still mode takes it
+    (:func:`realtime.capture.still.engine_pass`), else MediaPipe's selfie segmentation when the engine
+    cannot start; (None, None) when neither can (the matte checks then read "not measured")."""
     try:
-        from engines import photo_matte  # type: ignore[attr-defined]  # offered by the engine when built
-    except ImportError:
-        photo_matte = None
-    if photo_matte is not None:
-        try:
-            return stack.enter_context(photo_matte()), "engine"
-        except (HeadshotError, RuntimeError, OSError, ValueError) as exc:  # costs only the optional matte
-            log.info("engine matte unavailable (%s); trying MediaPipe selfie segmentation", exc)
+        from engines.settings import StudioSettings
+        from engines.studio import open_studio_engine
+        from realtime.capture.still import engine_pass
+
+        engine = stack.enter_context(open_studio_engine("auto"))
+    except (HeadshotError, RuntimeError, OSError, ValueError) as exc:  # costs only the optional matte
+        log.info("engine matte unavailable (%s); trying MediaPipe selfie segmentation", exc)
+    else:
+        settings = StudioSettings(background="keep", relight=False, smoothing=0.0)
+        return (lambda image: engine_pass(engine, settings, image)[0]), "engine"
     try:
         import mediapipe as mp
 

@@ -20,6 +20,7 @@ import statistics
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,10 @@ from realtime.mediafiles import (
     same_file,
     write_file,
 )
+
+if TYPE_CHECKING:
+    from engines.backends import Engine
+    from engines.settings import StudioSettings
 
 log = logging.getLogger(__name__)
 
@@ -171,14 +176,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _process_image(engine: object, settings: object, args: argparse.Namespace) -> list[float]:
+def _process_image(engine: Engine, settings: StudioSettings, args: argparse.Namespace) -> list[float]:
     frame = read_image(args.input)  # bytes + imdecode: any name; a truncated JPEG is refused, as check does
     if frame is None:
         raise SourceError(f"could not read the image {args.input} (not an image, or cut short)",
                           "check it is a whole, valid image file")
     _check_memory(args.input, frame)
     start = time.perf_counter()
-    result = engine.run(frame, settings)  # type: ignore[attr-defined]
+    result = engine.run(frame, settings)
     elapsed = (time.perf_counter() - start) * 1000.0
     _write_image(args.out, result.image)
     if args.mask is not None:
@@ -251,25 +256,22 @@ def _free_mb(folder: Path) -> int:
     return stat.f_bavail * stat.f_frsize // 2**20
 
 
-def _process_video(engine: object, settings: object, args: argparse.Namespace) -> list[float]:
-    import cv2
+def _process_video(engine: Engine, settings: StudioSettings, args: argparse.Namespace) -> list[float]:
+    from realtime.sources.video import VideoFileSource
 
-    with opencv_path(args.input) as name:
-        capture = cv2.VideoCapture(name)
-    if not capture.isOpened():
-        raise SourceError(f"could not open the video {args.input}", "check it is a playable video file")
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    fps = fps if fps and 1.0 <= fps <= 240.0 else DEFAULT_FPS
+    source = VideoFileSource(args.input)  # the shared file source: any name, every frame in order
+    fps = source.fps if 1.0 <= source.fps <= 240.0 else DEFAULT_FPS
     outputs: list[_VideoOut] = []
     times: list[float] = []
     with ExitStack() as stack:
         try:
             while True:
-                ok, frame = capture.read()
-                if not ok:
+                read = source.read()
+                if read is None:
                     break
+                frame = read.image
                 start = time.perf_counter()
-                result = engine.run(frame, settings)  # type: ignore[attr-defined]
+                result = engine.run(frame, settings)
                 times.append((time.perf_counter() - start) * 1000.0)
                 if not outputs:
                     size = (frame.shape[1], frame.shape[0])
@@ -290,5 +292,5 @@ def _process_video(engine: object, settings: object, args: argparse.Namespace) -
                 output.discard()
             raise
         finally:
-            capture.release()
+            source.close()
     return times
