@@ -65,15 +65,20 @@ _REGISTRY: dict[str, BackendSpec] = {
 }
 
 
-def register_backend(name: str, cls: type[Engine], **declaration: Any) -> BackendSpec:
-    """Make ``cls`` available as ``name``, with the :class:`BackendSpec` fields given as keywords
-    (default_precision, graph_target, probe, auto_priority, listed). A name already declared keeps
-    what is not given, so a test can swap a built-in's class and keep its place in ``auto``."""
+def register_backend(name: str, cls: type[Engine], *, default_precision: str | None = None,
+                     graph_target: str | None = None, probe: Callable[[], str | None] | None = None,
+                     auto_priority: int | None = None, listed: bool | None = None) -> BackendSpec:
+    """Make ``cls`` available as ``name`` with what it declares (see :class:`BackendSpec`). What is not
+    given (None) is kept from a name already declared, else the default: a test can swap a built-in's
+    class and keep its place in ``auto``."""
     if not name or name == "auto":
         raise ValueError(f"backend name must be non-empty and not 'auto', got {name!r}")
     if not (isinstance(cls, type) and issubclass(cls, Engine)):
         raise TypeError(f"expected an Engine subclass, got {cls!r}")
-    spec = replace(_REGISTRY.get(name) or BackendSpec(name, cls), name=name, engine=cls, **declaration)
+    given = {"default_precision": default_precision, "graph_target": graph_target, "probe": probe,
+             "auto_priority": auto_priority, "listed": listed}
+    spec = replace(_REGISTRY.get(name) or BackendSpec(name, cls), name=name, engine=cls,
+                   **{field: value for field, value in given.items() if value is not None})
     if spec.default_precision not in PRECISIONS:
         raise ValueError(f"default_precision: expected one of {PRECISIONS}, got {spec.default_precision!r}")
     targets = graph_targets()
