@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 
 from realtime.capture.writer import encode_png
-from realtime.mediafiles import atomic_write
 from realtime.errors import ConfigError
+from realtime.mediafiles import atomic_write
 
 log = logging.getLogger(__name__)
 
