@@ -99,11 +99,14 @@ def compare(frames: list[np.ndarray], precision: str, *, backend: str = "tensorr
 
 
 def main(argv: list[str] | None = None) -> int:
+    from engines.backends import PRECISIONS, backend_choices
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devdata", type=Path, default=REPO / ".." / "shared" / "devdata")
     parser.add_argument("--count", type=int, default=24)
-    parser.add_argument("--precision", action="append", choices=("fp32", "fp16", "int8"))
-    parser.add_argument("--backend", default="tensorrt", help="engine under test (onnxruntime: a CPU dry run)")
+    parser.add_argument("--precision", action="append", choices=PRECISIONS)
+    parser.add_argument("--backend", default="tensorrt", choices=backend_choices()[1:],
+                        help="engine under test (onnxruntime: a CPU dry run)")
     parser.add_argument("--min-iou", type=float, default=0.99)
     parser.add_argument("--min-psnr", type=float, default=40.0)
     args = parser.parse_args(argv)
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     ok = True
     print(f"{'precision':9} {'frames':>6} {'IoU min':>8} {'IoU mean':>8} {'PSNR min':>9} {'PSNR mean':>9}  verdict")
-    for precision in args.precision or ["fp32", "fp16", "int8"]:
+    for precision in args.precision or PRECISIONS:
         row = compare(frames, precision, backend=args.backend)
         holds = row.holds(args.min_iou, args.min_psnr)
         ok &= holds
