@@ -82,6 +82,7 @@ def run_list(args: argparse.Namespace) -> int:
         print(f"nothing cached in {cache.root}")
         return 0
     print(f"cache: {cache.root}")
+    print(f"  {'kind':8} {'backend':12} {'prec':5} {'size':>9}  device  library  [state]  file")
     for e in entries:
         k = e.key
         where = k.get("device") or "any"

@@ -152,10 +152,10 @@ def run(args: argparse.Namespace) -> int:
     kind = _kind(source, "input")
     out_kind = _kind(args.out, "--out")
     if out_kind != kind:
-        raise ConfigError(f"--out {args.out}: expected an {kind} for an {kind} input, got an {out_kind}",
+        raise ConfigError(f"--out {args.out}: expected {_a(kind)} for {_a(kind)} input, got {_a(out_kind)}",
                           f"give --out a {'.png/.jpg' if kind == 'image' else '.mp4'} name")
     if args.mask is not None and _kind(args.mask, "--mask") != kind:
-        raise ConfigError(f"--mask {args.mask}: expected an {kind} for an {kind} input",
+        raise ConfigError(f"--mask {args.mask}: expected {_a(kind)} for {_a(kind)} input",
                           f"give --mask a {'.png' if kind == 'image' else '.mp4'} name")
     _refuse_overwrites(args)
     # A still image has no previous frame: temporal smoothing would only blend the matte toward the
@@ -294,3 +294,8 @@ def _process_video(engine: Engine, settings: StudioSettings, args: argparse.Name
         finally:
             source.close()
     return times
+
+
+def _a(kind: str) -> str:
+    """'an image', 'a video': the article that goes with a media kind."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"

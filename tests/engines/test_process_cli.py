@@ -97,7 +97,7 @@ def test_video_with_mask_video(clip, tmp_path, capsys):
 
 @pytest.mark.parametrize(("args", "code", "text"), [
     (["missing.png", "--out", "o.png"], 3, "does not exist"),
-    (["{photo}", "--out", "o.mp4"], 2, "expected an image"),
+    (["{photo}", "--out", "o.mp4"], 2, "expected an image for an image input, got a video"),
     (["{photo}", "--out", "o.png", "--mask", "m.mp4"], 2, "--mask"),
     (["{photo}", "--out", "o.txt"], 2, "known extension"),
 ])
@@ -123,6 +123,7 @@ def test_engines_build_list_clear(capsys):
     assert main(["engines", "list"]) == 0
     listing = capsys.readouterr().out
     assert "models" in listing and "[ok]" in listing
+    assert "kind" in listing and "backend" in listing and "[state]" in listing  # the columns are named
     assert main(["engines", "list", "--backend", "tensorrt"]) == 0
     assert "nothing cached" in capsys.readouterr().out
     assert main(["engines", "clear", "--backend", "onnx"]) == 0
