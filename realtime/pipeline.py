@@ -249,7 +249,7 @@ def open_pipeline(options: PipelineOptions, stack: ExitStack) -> Pipeline:
             open_engine(options.backend, precision=options.precision, threads=options.threads)
         )
         engine = EngineStage(backend, studio_settings(profile, options))
-        log.info("engine: %s", backend.info)
+        log.debug("engine: %s", backend.info)
     analyzer = stack.enter_context(FaceAnalyzer())
     # The coach judges the background that will be delivered: the profile's, or --background's. Without the
     # engine the frame goes out as grabbed, so the room is kept.

@@ -272,7 +272,7 @@ class Engine(abc.ABC):
                 self.close()
                 raise
             self.reset()
-            log.info("engine %s", self.info.as_dict())
+            log.debug("engine %s", self.info.as_dict())
         return self
 
     def __enter__(self) -> Engine:
