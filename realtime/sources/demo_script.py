@@ -28,7 +28,11 @@ class Keyframe:
     phase: str
 
 
-_ENTER = dict(x=0.30, y=0.42, ied=48.0, roll_deg=0.0, side_light_stops=2.0, exposure_stops=-0.5)
+# Side light: 3 stops at the face edge reads evenness 0.40 on this photo, far below any evenness band (the
+# photo's own light from the person's right reads 0.69-0.71 unlit; 2 stops read 0.61, at the edge of the
+# professional band, so the fault was ambiguous). The lamp comes on quickly (``lamp``, 0.2 s) so that the
+# light is plainly wrong until 7.8 s and plainly right from 8.0 s: the coach can only say ready in ``hold``.
+_ENTER = dict(x=0.30, y=0.42, ied=48.0, roll_deg=0.0, side_light_stops=3.0, exposure_stops=-0.5)
 
 DEMO_SCRIPT: tuple[Keyframe, ...] = (
     Keyframe(0.0, **_ENTER, phase="enter"),  # off-centre, too small, lit hard from their left
@@ -40,7 +44,8 @@ DEMO_SCRIPT: tuple[Keyframe, ...] = (
     Keyframe(5.5, **{**_ENTER, "x": 0.5, "ied": 104.0, "roll_deg": 14.0}, phase="closed_in"),
     Keyframe(6.0, **{**_ENTER, "x": 0.5, "ied": 104.0, "roll_deg": 14.0}, phase="level"),
     Keyframe(6.7, **{**_ENTER, "x": 0.5, "ied": 104.0}, phase="levelled"),
-    Keyframe(7.0, **{**_ENTER, "x": 0.5, "ied": 104.0}, phase="light"),
+    Keyframe(7.0, **{**_ENTER, "x": 0.5, "ied": 104.0}, phase="light"),  # framed and level, still side-lit
+    Keyframe(7.8, **{**_ENTER, "x": 0.5, "ied": 104.0}, phase="lamp"),  # a lamp in front comes on
     Keyframe(8.0, x=0.5, y=0.42, ied=104.0, roll_deg=0.0, side_light_stops=0.0, exposure_stops=0.0,
              phase="settle"),
     Keyframe(8.5, x=0.5, y=0.42, ied=104.0, roll_deg=0.0, side_light_stops=0.0, exposure_stops=0.0,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from realtime.capture.crops import SMALL_PX, good_for
 from realtime.capture.stage import CaptureStage
 from realtime.cli import main
 from realtime.loop import Loop
@@ -82,10 +83,28 @@ def test_the_capture_folder_is_complete(cli_run) -> None:
     for crop in ("square", "vertical", "id"):
         with Image.open(folder / report["files"][crop]) as im:
             sizes[crop] = im.size
-    assert sizes["square"][0] == sizes["square"][1] >= 800
-    assert sizes["vertical"][0] * 5 == sizes["vertical"][1] * 4 and sizes["vertical"][1] >= 1350
-    assert sizes["id"] == (827, 1063)
-    assert 0.70 <= report["crops"]["id"]["head_fraction"] <= 0.80
+    # Native size, never invented pixels (#15: only --upscale resizes up): each crop is saved at the size
+    # of its box in the 1280x720 frame, and the report says that size and what it is good for.
+    crops = report["crops"]
+    for crop, minimum in (("square", (800, 800)), ("vertical", (1080, 1350))):
+        plan = crops[crop]
+        assert plan["upscaled"] is False and summary["upscaled"] == []
+        assert tuple(plan["size"]) == tuple(plan["native_px"]) == sizes[crop], crop
+        box = plan["box"]
+        assert (box[2] - box[0], box[3] - box[1]) == sizes[crop], crop
+        assert plan["purpose"] == good_for(crop, sizes[crop], minimum)
+        assert f"{sizes[crop][0]}x{sizes[crop][1]} px" in plan["purpose"] and "--upscale" in plan["purpose"]
+    assert sizes["square"][0] == sizes["square"][1] >= SMALL_PX  # a framed 720p face: more than a thumbnail
+    assert sizes["square"][0] <= 720  # the frame has 720 rows: nothing was resized up to the 800 px ideal
+    assert abs(sizes["vertical"][0] * 5 - sizes["vertical"][1] * 4) <= 5  # 4:5 to the pixel
+    assert sizes["vertical"][1] == sizes["square"][1]
+    # The ID photo: native pixels below 827x1063, so it prints at less than 600 dpi and says so.
+    width, height = sizes["id"]
+    assert tuple(crops["id"]["size"]) == tuple(crops["id"]["native_px"]) == (width, height)
+    assert abs(width * 45 - height * 35) <= 45 and height < 1063
+    assert crops["id"]["dpi"] == round(height / (45 / 25.4))
+    assert crops["id"]["purpose"].startswith(f"ID photo 35x45 mm, prints at {crops['id']['dpi']} dpi")
+    assert 0.70 <= crops["id"]["head_fraction"] <= 0.80
 
 
 def test_two_runs_choose_the_same_frame(cli_run, stage_run) -> None:
