@@ -108,9 +108,10 @@ def composite(image: np.ndarray, truth: np.ndarray, colour: tuple[int, int, int]
 
 
 Outputs = dict[str, tuple[np.ndarray, np.ndarray]]  # method -> (alpha, colour shown over a new backdrop)
+Made = tuple[bool, bool, str | None]  # (one person or none seen, a headshot is made, the refusal)
 
 
-def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], Outputs]:
+def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Made]]:
     from engines.settings import StudioSettings
     from engines.studio import open_studio_engine
     from realtime.capture.matting import final_matte
@@ -119,16 +120,25 @@ def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], Outputs]:
     raw = stack.enter_context(open_studio_engine("onnxruntime", segmentation_only=True))
     live = stack.enter_context(open_studio_engine("onnxruntime"))
     analyzer = stack.enter_context(FaceAnalyzer(static_images=True))
-    settings = StudioSettings(relight=False, background="keep", smoothing=0.0)
+    from realtime.capture.photo_words import grade_photo
+    from realtime.capture.still import refusal
+    from realtime.coach.profile import load_profile
 
-    def run(image: np.ndarray) -> Outputs:
+    settings = StudioSettings(relight=False, background="keep", smoothing=0.0)
+    profile = load_profile("professional")
+
+    def run(image: np.ndarray) -> tuple[Outputs, Made]:
         raw.reset()
         live.reset()
         a_raw = raw.run(image).alpha
         a_live = live.run(image, settings).alpha
         face = analyzer.analyze(image, 0.0)
         final = final_matte(image, a_live, face.landmarks if face is not None else None)
-        return {"raw": (a_raw, image), "live": (a_live, image), "final": (final.alpha, final.foreground)}
+        why = refusal(face, grade_photo(image, face, a_live, profile)["checks"]) if face is not None else (
+            refusal(None, {}))
+        single = face is None or face.faces <= 1
+        return ({"raw": (a_raw, image), "live": (a_live, image), "final": (final.alpha, final.foreground)},
+                (single, why is None, why))
 
     return run
 
@@ -138,20 +148,27 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     biou: dict[str, list[float]] = {m: [] for m in METHODS}
     spills: dict[str, list[float]] = {m: [] for m in METHODS}
     seconds: list[float] = []
+    made: list[bool] = []
+    refusals: dict[str, int] = {}
     with ExitStack() as stack:
         methods = _open_methods(stack)
         for index, (image_path, mask_path) in enumerate(found):
             image, truth = load(image_path, mask_path)
             band = edge_band(truth)
             started = time.perf_counter()
-            outputs = methods(image)
+            outputs, (single, ok, why) = methods(image)
             seconds.append(time.perf_counter() - started)
+            if single:
+                made.append(ok)
+            if why:
+                key = why.split(":")[0].split(" (")[0].replace(" ", "_")
+                refusals[key] = refusals.get(key, 0) + 1
             for name, (alpha, _) in outputs.items():
                 biou[name].append(boundary_iou(alpha, truth, band))
             colour = BACKDROPS[index % len(BACKDROPS)]
             mixed = composite(image, truth, colour)
             reference = true_colour(image, truth)
-            for name, (alpha, shown) in methods(mixed).items():
+            for name, (alpha, shown) in methods(mixed)[0].items():
                 spills[name].append(spill(alpha, shown, reference, band))
             if progress is not None:
                 progress(f"stills {index + 1}/{len(found)} {image_path.name}")
@@ -162,6 +179,10 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     figures["final.boundary_iou_gain"] = round(figures["final.boundary_iou"] - figures["live.boundary_iou"], 4)
     figures["final.spill_ratio"] = round(figures["final.spill"] / max(figures["live.spill"], 1e-6), 3)
     figures["seconds_per_photo"] = round(float(np.median(seconds)), 2)
+    figures["capture.single_person_photos"] = len(made)
+    figures["capture.made_share"] = round(float(np.mean(made)), 4) if made else 0.0
+    for key, count in sorted(refusals.items()):
+        figures[f"capture.refused.{key}"] = count
     return Section(title="Final still matte (issue #15)", markdown=_markdown(figures), figures=figures)
 
 
@@ -176,6 +197,11 @@ def _markdown(f: dict[str, float | int | str]) -> str:
         f"Final vs live: boundary IoU {f['final.boundary_iou_gain']:+.3f} (target >= +0.03), spill ratio "
         f"{f['final.spill_ratio']:.2f} (target <= 0.5). Median {f['seconds_per_photo']} s per photo for all "
         "three mattes and the face mesh on this machine (speed proper is in `headshot bench`).\n\n"
+        f"Still mode (`capture --source PHOTO`, professional profile): a headshot is made for "
+        f"{f['capture.made_share']:.1%} of the {f['capture.single_person_photos']} photos where at most one "
+        "person was seen (target >= 95%); refusals by reason: "
+        + (", ".join(f"{k.split('.', 2)[2]} {v}" for k, v in f.items() if k.startswith("capture.refused."))
+           or "none") + ".\n\n"
         "Spill: the person is composited by code onto a saturated red, blue or green backdrop; the figure is "
         "the alpha-weighted mean distance, in the band, between the colour put over a new backdrop and the "
         "person's true colour (nearest mask pixel). `raw` and `live` show the camera's pixel at partial "
