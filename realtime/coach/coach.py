@@ -9,26 +9,30 @@ Rules (from the guidelines), with the profile's ``[timing]``:
   state instead of counting as failures. A check that could not be measured on a frame (no matte, face
   lost for a frame) keeps its state too; when the face stays away longer than the appear hold, the
   other checks forget their history, so a returning person starts fresh.
-- Only the most important active check that fails on this very frame speaks (the guidelines table
-  order), so the words never contradict the checklist (a check in its disappear hold is green on the
-  checklist, so it keeps quiet). Its wording changes at most once per appear hold, and an amount
-  ("about 75 cm") only when the estimate moves a full rounding step away from the one shown
-  (hysteresis: no 75/80 flip-flop).
+- Steady verdicts: a check is *held failing* from the moment its instruction may appear until it has
+  passed for the disappear hold. The assessment's checks carry that steady verdict (``passed``,
+  ``status``; the frame's own result in ``CheckResult.frame``), so the checklist dot and the words
+  follow the same state: a measurement hovering at a band's edge, failing every other frame, neither
+  toggles the words on and off nor turns the dot green under them. Only the most important held check
+  speaks (the guidelines table order), so no instruction is ever shown against a green dot. Its wording
+  changes at most once per appear hold, and an amount ("about 75 cm") only when the estimate moves a
+  full rounding step away from the one shown (hysteresis: no 75/80 flip-flop).
 - Never two contradicting instructions within ``CONTRADICTION_S``: a check whose arrow is opposite to
   one shown in the last 2 s ("move closer" then "step back", "left" then "right") waits.
 - Quiet during a countdown: :meth:`Coach.quiet_until` (the booth's countdown) keeps every instruction
   off until then; during the coach's own ready hold nothing fails, so nothing is said either. The words
   and the arrow of an instruction travel together (``Assessment.arrow``).
-- Ready: every check passes for ``ready_hold_s``. A blink, or a check failing on a single frame, does not
-  restart that hold; ``Assessment.all_passed`` still tells whether this very frame passed, so capture
-  picks its best frame among frames that did.
+- Ready: every check passes for ``ready_hold_s`` and none is held failing (ready and an instruction
+  never show together). A blink, or a check failing on a single frame, does not restart that hold;
+  ``Assessment.all_passed`` still tells whether this very frame passed, so capture picks its best frame
+  among frames that did.
 
 The coach is pure apart from that memory: observations + time in, ``Assessment`` out; no I/O.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -57,6 +61,7 @@ class _State:
     text_since: float = 0.0
     arrow: str | None = None  # the arrow of ``text``
     amount_cm: float | None = None  # the rounded amount ``text`` names
+    status: str = "fail"  # the status of the latest failing frame ("close" or "fail"), shown while held
 
 
 class Coach:
@@ -127,7 +132,8 @@ class Coach:
             if name not in skipped:
                 self._update(self._states[name], result, t_s)
 
-        speaker = self._speaker(results, skipped, t_s)
+        shown = {name: self._steady(self._states[name], r, name in skipped) for name, r in results.items()}
+        speaker = self._speaker(t_s)
         all_passed = all(r.passed for r in results.values())
         settled_fail = any(
             not r.passed and (n not in skipped) and self._states[n].fail_frames >= MIN_FAIL_FRAMES
@@ -137,9 +143,10 @@ class Coach:
             self._ready_since = None
         elif all_passed and self._ready_since is None:
             self._ready_since = t_s
-        ready = self._ready_since is not None and t_s - self._ready_since >= timing.ready_hold_s
+        held = any(state.active for state in self._states.values())
+        ready = self._ready_since is not None and t_s - self._ready_since >= timing.ready_hold_s and not held
         return Assessment(
-            checks=results,
+            checks=shown,
             instruction=self._states[speaker].text if speaker else None,
             instruction_check=speaker,
             arrow=self._states[speaker].arrow if speaker else None,
@@ -151,15 +158,15 @@ class Coach:
         )
 
     # -- internals -------------------------------------------------------------------------------
-    def _speaker(self, results: dict[str, CheckResult], skipped: set[str], t: float) -> str | None:
-        """The check that speaks now: the first active one that fails on this frame (or was skipped on
-        it, e.g. a blink) and whose arrow does not undo one shown in the last ``CONTRADICTION_S``."""
+    def _speaker(self, t: float) -> str | None:
+        """The check that speaks now: the first one held failing, with words, whose arrow does not undo
+        one shown in the last ``CONTRADICTION_S``."""
         if self._quiet_until is not None:
             if t < self._quiet_until:
                 return None
             self._quiet_until = None
         for name, state in self._states.items():
-            if not (state.active and state.text) or (results[name].passed and name not in skipped):
+            if not (state.active and state.text):
                 continue
             opposite = OPPOSITE.get(state.arrow or "")
             if opposite is not None and t - self._arrow_shown.get(opposite, -1e9) < CONTRADICTION_S:
@@ -168,6 +175,20 @@ class Coach:
                 self._arrow_shown[state.arrow] = t
             return name
         return None
+
+    @staticmethod
+    def _steady(state: _State, result: CheckResult, skipped: bool) -> CheckResult:
+        """``result`` as the checklist shows it: failing while the check is held failing (with the words
+        and arrow the coach holds), passing otherwise; the frame's own result rides along in ``frame``.
+        A check that could not be measured on this frame and is not held stays as measured (unknown)."""
+        if state.active:
+            status = result.status if not result.passed else state.status
+            return replace(result, passed=False, status=status, instruction=state.text or result.instruction,
+                           arrow=state.arrow if state.text else result.arrow, frame=result)
+        if result.passed or (skipped and not result.measured):
+            return result
+        return replace(result, passed=True, status="pass", instruction=None, arrow=None, amount_cm=None,
+                       frame=result)
 
     def _keeps_amount(self, state: _State, result: CheckResult) -> bool:
         """Same direction and an amount less than one rounding step from the one shown: keep the words."""
@@ -194,6 +215,7 @@ class Coach:
         state.pass_since = None
         state.fail_since = t if state.fail_since is None else state.fail_since
         state.fail_frames += 1
+        state.status = result.status
         if (not state.active and state.fail_frames >= MIN_FAIL_FRAMES
                 and t - state.fail_since >= timing.instruction_appear_s):
             state.active = True

@@ -159,7 +159,7 @@ class _Recorder:
         r.ready_frames += int(a.ready)
         r.samples.append((frame.source_time, {k: a.info[k] for k in SAMPLED if k in a.info}))
         for name, check in a.checks.items():
-            if not check.passed:
+            if not check.passed_on_frame:  # the frame's own verdict, not the coach's steady one
                 r.failures[name] += 1
         text = a.instruction
         if text:

@@ -43,14 +43,19 @@ def test_instruction_appears_after_the_hold_and_not_before(coach: Coach) -> None
 
 def test_instruction_goes_with_its_failure_and_a_relapse_inside_the_hold_speaks_at_once(coach: Coach) -> None:
     run(coach, [face(yaw_deg=20.0)] * 30)  # 0 .. 0.97 s: shown from 0.4 s
-    # Passing: the checklist turns green, so the words go at once (never an instruction against a green dot)...
+    # Passing: the check is held failing for the disappear hold, its dot with it (never words against a
+    # green dot, and no on/off when the turn is only just fixed)...
     results = run(coach, [GOOD] * 6, start=1.0)
-    assert all(a.instruction is None for _, a in results)
-    # ...but the check stays active for the disappear hold: failing again inside it speaks without a new hold.
+    assert all(a.instruction_check == "yaw" and not a.checks["yaw"].passed for _, a in results)
+    assert all(a.checks["yaw"].passed_on_frame and a.all_passed for _, a in results)
+    # ...and failing again inside it speaks on without a new hold.
     results = run(coach, [face(yaw_deg=20.0)] * 2, start=1.2)
     assert results[0][1].instruction_check == "yaw"
-    # After the hold it is forgotten: a new failure waits for the appear hold again.
-    run(coach, [GOOD] * 15, start=1.3)
+    # After the hold the words and the red dot go together, and the check is forgotten: a new failure waits
+    # for the appear hold again.
+    results = run(coach, [GOOD] * 15, start=1.3)
+    gone = [a for t, a in results if t >= 1.3 + 0.4 + 1e-9]
+    assert gone and all(a.instruction is None and a.checks["yaw"].passed for a in gone)
     results = run(coach, [face(yaw_deg=20.0)] * 3, start=1.8)
     assert all(a.instruction is None for _, a in results)
 
@@ -83,10 +88,11 @@ def test_only_the_most_important_failing_check_speaks(coach: Coach) -> None:
     results = run(coach, [both] * 20)
     assert results[-1][1].instruction_check == "yaw"
     assert set(results[-1][1].failing) >= {"yaw", "pitch", "gaze"}
-    # Fix the turn: after the disappear hold the chin speaks (it has long passed its own appear hold).
+    # Fix the turn: the turn's words (and its red dot) stay for the disappear hold, then the chin speaks
+    # (it has long passed its own appear hold).
     results = run(coach, [face(pitch_deg=25.0, gaze=0.4)] * 20, start=1.0)
-    assert results[0][1].instruction_check == "pitch"  # yaw passes now: its dot is green, it keeps quiet
-    assert results[-1][1].instruction_check == "pitch"
+    assert results[0][1].instruction_check == "yaw" and not results[0][1].checks["yaw"].passed
+    assert results[-1][1].instruction_check == "pitch" and results[-1][1].checks["yaw"].passed
 
 
 def test_higher_priority_failure_takes_over_after_its_own_hold(coach: Coach) -> None:
