@@ -22,6 +22,12 @@ from realtime.coach.assessment import CheckResult
 
 ROTATED_ROLL_DEG = 45.0  # a roll beyond this is a photo stored sideways, not a tilted head
 SHARPNESS_MIN_IED = 40.0  # below this inter-eye distance (px) the eye region is too small to judge focus
+# Below this inter-eye distance (px) "eyes closed" cannot be told: an eye is about 0.45 IED wide and an open
+# eye's lid gap about a third of that, so at 40 px IED an open eye is ~6 px tall and a closed one 0-1 px;
+# the mesh's lid points wander about 1 px on a face this small, so below it open and closed overlap. The
+# same size as the sharpness floor (the eye region too small to judge). Graded as a warning, not refused.
+EYES_MIN_IED = 40.0
+EYES_UNSURE = "eyes may be closed: the face is too small in the photo to tell (check it yourself)"
 
 FIXED: dict[str, str] = {
     "one_person": "more than one person: use a photo of you alone",
@@ -121,6 +127,9 @@ def to_photo(results: dict[str, CheckResult], face: Any, *, grayscale: bool, ima
         if name == "sharpness" and face is not None and face.inter_eye_px < SHARPNESS_MIN_IED:
             out[name] = _not_measured(result)
             continue
+        if name == "eyes_open" and face is not None and face.inter_eye_px < EYES_MIN_IED:
+            out[name] = replace(_not_measured(result), instruction=None if result.passed else EYES_UNSURE)
+            continue
         if name == "face_found" and face is not None and not result.passed:
             text = resolution_words(image_size, vertical_px, vertical_target)
         else:
@@ -170,4 +179,5 @@ def grade_photo(image: Any, face: Any, alpha: Any, profile: Any, *, grayscale: b
         "measurements": {**{k: None for k in REPORTED}, **measured},
         "notes": notes + (["grayscale photo: colour not judged"] if grayscale else []),
         "needs": [r.instruction for r in failing],
+        "warnings": [r.instruction for r in results.values() if r.passed and r.instruction],
     }

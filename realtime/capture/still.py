@@ -34,6 +34,7 @@ from realtime.capture.matting import final_matte
 from realtime.capture.photo_words import grade_photo
 from realtime.capture.report import engine_section, package_versions
 from realtime.capture.retouch import retouch_skin
+from realtime.capture.small_face import find_face
 from realtime.capture.writer import encode_jpeg, write_folder
 from realtime.sources.photo_read import Photo
 
@@ -41,6 +42,9 @@ REPORT_VERSION = 1
 ENGINE_PIXELS = 1920 * 1080  # the engine sees at most this many pixels (its designed frame size)
 CUT_TOLERANCE = 0.02  # face mesh points this share of the face size past the edge = face cut off
 PHOTO_MIN_CROP = 0.05  # a photo's crop frames the head however small it is in the photo (no "move closer")
+# The smallest face (face mesh box width, px) that makes a headshot: the smallest common use, a 128 px
+# profile thumbnail, has the face about half the square's width, so 64 px of real face at native size.
+MIN_FACE_PX = 64
 BLUR_WORK_SIGMA = 6.0  # the background blur runs at the scale where its sigma is this many pixels
 BLUR_SIGMA = (0.01, 0.04)  # background blur sigma at blur_strength 0 and 1, share of the image diagonal
 
@@ -147,7 +151,7 @@ class StillStudio:
         image = photo.image
         h, w = image.shape[:2]
         live, gain = self.engine_pass(image)
-        face = self.analyzer.analyze(image, 0.0)
+        face, found_by = find_face(self.analyzer, image, live)
         graded = grade_photo(image, face, live, self.profile, grayscale=photo.grayscale)
         reason = refusal(face, graded["checks"])
         if reason:
@@ -190,6 +194,9 @@ class StillStudio:
             "photo": photo.describe(),
             "headshot": graded["headshot"],
             "needs": graded["needs"],
+            "warnings": graded["warnings"],
+            "face": {"found_by": found_by, "width_px": round(face_width(face), 1),
+                     "inter_eye_px": round(float(face.inter_eye_px), 1)},
             "checks": graded["checks"],
             "files": {"processed": "processed.jpg", **{n: f"{n}.jpg" for n in crops}, "report": "report.json"},
             "crops": {n: {**p.as_json(), "head_fraction": round(p.head_fraction(crown_y, face.chin[1]), 4)}
@@ -217,6 +224,10 @@ def refusal(face: Any, checks: dict[str, dict[str, Any]]) -> str | None:
         return "no face found: use a photo where your face is clearly visible"
     if not checks["one_person"]["pass"]:
         return f"more than one person ({face.faces} faces): use a photo of you alone"
+    width = face_width(face)
+    if width < MIN_FACE_PX:
+        return (f"the face is {width:.0f} px across: too small for a headshot; use a photo where the face is "
+                f"at least {MIN_FACE_PX} px across")
     if not checks["eyes_open"]["pass"]:
         return "eyes closed: use a photo with your eyes open"
     w, h = face.image_size
@@ -225,6 +236,11 @@ def refusal(face: Any, checks: dict[str, dict[str, Any]]) -> str | None:
     if x0 < -slack or y0 < -slack or x1 > w + slack or y1 > h + slack:
         return "the face is cut off by the photo's edge: use a photo that shows the whole face"
     return None
+
+
+def face_width(face: Any) -> float:
+    """The face's width in the photo (face mesh box), px."""
+    return float(face.face_box[2] - face.face_box[0])
 
 
 def capture_photos(paths: list[Path], studio: StillStudio, out_dir: Path, progress: Any = None) -> list[StillResult]:

@@ -178,3 +178,54 @@ def test_upscale_only_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["capture", "--source", str(photo), "--out", str(tmp_path / "o"), "--upscale", "--json"]) in (0, 10)
     line = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert line["crops"]["square"]["size"][0] >= 800 and line["crops"]["square"]["upscaled"]
+
+
+# --- small faces ---------------------------------------------------------------------------------------
+class FirstLookMisses:
+    """The face analyser as it behaves on a full-body photo: the first look (whole photo) finds nothing."""
+
+    def __init__(self, analyzer, photo_shape) -> None:
+        self.analyzer, self.photo_shape, self.looks = analyzer, photo_shape, 0
+
+    def analyze(self, image: np.ndarray, t: float):
+        self.looks += 1
+        return None if image.shape == self.photo_shape else self.analyzer.analyze(image, t)
+
+
+def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels() -> None:
+    from dataclasses import replace
+
+    from realtime.capture.photo_words import EYES_UNSURE, grade_photo
+    from realtime.capture.small_face import find_face
+    from realtime.capture.still import MIN_FACE_PX, refusal
+    from realtime.coach.profile import load_profile
+    from realtime.face.analyzer import FaceAnalyzer
+
+    source = headshot()
+    canvas = np.full((1200, 1600, 3), 128, np.uint8)
+    small = cv2.resize(source, (160, 200), interpolation=cv2.INTER_AREA)  # a quarter: the face ~40 px wide
+    canvas[300:500, 700:860] = small
+    live = np.zeros(canvas.shape[:2], np.float32)
+    live[300:500, 700:860] = 1.0
+    with FaceAnalyzer(static_images=True) as analyzer:
+        reference = analyzer.analyze(source, 0.0)
+        fake = FirstLookMisses(analyzer, canvas.shape)
+        face, found_by = find_face(fake, canvas, live)
+        assert found_by == "head crop" and fake.looks >= 2
+        assert face is not None and face.image_size == (1600, 1200)
+        for got, ref in ((face.left_eye, reference.left_eye), (face.right_eye, reference.right_eye)):
+            assert abs(got[0] - (700 + ref[0] / 4)) < 3 and abs(got[1] - (300 + ref[1] / 4)) < 3
+        assert abs(face.inter_eye_px - reference.inter_eye_px / 4) < 2
+        assert np.all(face.landmarks[:, 0] > 690) and np.all(face.landmarks[:, 0] < 870)
+        # Too small for a headshot: refused with its size and the size needed.
+        profile = load_profile("professional")
+        why = refusal(face, grade_photo(canvas, face, live, profile)["checks"])
+        assert why is not None and "too small for a headshot" in why and f"at least {MIN_FACE_PX} px" in why
+        # Closed-looking eyes on a face too small to tell are a warning, on a large face a refusal.
+        shut = replace(face, eye_open_left=0.0, eye_open_right=0.0)
+        graded = grade_photo(canvas, shut, live, profile)
+        assert graded["checks"]["eyes_open"]["pass"] and EYES_UNSURE in graded["warnings"]
+        big_shut = replace(reference, eye_open_left=0.0, eye_open_right=0.0)
+        graded = grade_photo(source, big_shut, np.ones(source.shape[:2], np.float32), profile)
+        assert not graded["checks"]["eyes_open"]["pass"] and EYES_UNSURE not in graded["warnings"]
+        assert refusal(big_shut, graded["checks"]).startswith("eyes closed")
