@@ -91,13 +91,14 @@ Before this round (same clips, same commit of everything else): 0 captures in 13
   in steps of 5 cm (< 50 cm), 10 cm (< 150 cm), 25 cm, changed only when the estimate moves a full step
   (s13 said 70 and 75 cm alternately, 7 changes; now one wording); `Coach.quiet_until` silences the coach
   during a countdown; the arrow is held with its words.
-- **Not met, and why** (measured 2026-12-02 on every 5th frame; cues in stops from the dev portraits'
+- **Why d19 is not captured, and d18 is coached rather than captured** (d18 meets its label by being told
+  to move back; measured 2026-12-02 on every 5th frame; cues in stops from the dev portraits'
   median levels, `realtime/face/exposure.py`): d18 reads skin highlights -0.90 and eye whites -1.22
   (estimate -1.06, p10-p90 -1.16..-0.96), d19 highlights -0.95 and eye whites -0.49 (estimate -0.71,
   p10 -0.95) against the +-0.8 band. Both cues agree these faces are about a stop darker than the
   median well-exposed portrait (by eye: a dim face before a brighter grey wall). Widening the band does
   not separate them from a 1.5-stop under-exposure: at -1.5 EV two light portraits read -0.81 and -1.02,
-  so a +-1.0 band would pass one and d18 would still fail. Judging exposure on the delivered picture
+  so a +-1.0 band would pass one and d18 would still fail it. Judging exposure on the delivered picture
   would be honest only if the studio corrected it: the relight moves the exposure 5% of the way
   (`EXPOSURE_SHARE`, kept small because its target is a skin-mean level that differs by skin tone), so
   the delivered face is as dark as the camera's. What would fix it: an exposure gain in the studio driven
