@@ -1,5 +1,8 @@
 """The one result that flows through the loop, stage by stage: source -> engine -> face -> coach -> capture -> sinks.
 
+The capture stage's outcome rides on it too (``capture``), and a stage that wants the session over says so
+with ``stop_requested``: the loop decides, nobody reaches back into it.
+
 Each stage fills its own fields and records its time; no stage reaches back to change an earlier one's.
 """
 
@@ -16,6 +19,17 @@ import numpy as np
 if TYPE_CHECKING:
     from realtime.coach.assessment import Assessment
     from realtime.face.observation import FaceObservation, LightingObservation
+
+
+@dataclass(frozen=True)
+class CaptureOutcome:
+    """The newest capture as the preview and booth show it: its picture (the thumbnail) and where it went."""
+
+    image: np.ndarray  # BGR: the profile-aspect crop when there is one, else the frame
+    path: str | None = None  # the capture folder; None while it is not on disk (see ``note``)
+    capture_id: int = 0  # changes with every new capture; the preview's flash starts when it does
+    report: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None  # e.g. "not saved yet: no space left ...", shown by the preview
 
 
 @dataclass
@@ -37,6 +51,8 @@ class FrameResult:
     assessment: Assessment | None = None
     engine_info: dict[str, Any] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    capture: CaptureOutcome | None = None  # capture stage: the newest capture so far (None before one)
+    stop_requested: bool = False  # a stage asks the loop to end after this frame (a capture taken, time up)
 
     def __post_init__(self) -> None:
         if not isinstance(self.image, np.ndarray) or self.image.ndim != 3 or self.image.shape[2] != 3:

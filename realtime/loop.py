@@ -2,7 +2,8 @@
 
 source -> engine -> face -> coach -> capture -> sinks, one way. Each stage is a callable that fills its
 part of the :class:`~realtime.frame.FrameResult`; its time is recorded under its name. A stop event ends
-the loop from anywhere (a window's quit key, a finished capture, Ctrl-C in the CLI).
+the loop from anywhere (a window's quit key, Ctrl-C in the CLI); a stage that wants the end (a finished
+capture) marks the frame's ``stop_requested`` and the loop sets the event itself.
 
 Two frames in flight. A stage may also have ``begin(frame)``, which starts its work on another thread
 (the engine's worker). As soon as such a stage has finished its part of frame N, the loop looks whether
@@ -55,6 +56,13 @@ class Sink(Protocol):
         """Called when no frame came for a while (``source_state`` is e.g. "reconnecting")."""
 
 
+class Controls(Protocol):
+    """The live session's controls (:class:`realtime.session.Session`): commands sent to it from keys, the
+    booth or sinks are applied here, at the top of each frame, before any stage runs on it."""
+
+    def apply(self) -> None: ...
+
+
 @dataclass
 class LoopStats:
     """What the loop did: counts and per-stage times (ms) for summaries and ``headshot bench``."""
@@ -99,8 +107,10 @@ class Loop:
         sinks: Sequence[Sink] = (),
         *,
         stop: threading.Event | None = None,
+        session: Controls | None = None,
     ) -> None:
         self.source = source
+        self.session = session
         self.stages = list(stages)
         self.sinks = list(sinks)
         self.stop = stop or threading.Event()
@@ -184,11 +194,15 @@ class Loop:
             self._failed_in_a_row = 0
 
     def _finish(self, frame: FrameResult) -> FrameResult:
+        if self.session is not None:
+            self.session.apply()  # settings changed since the last frame reach every stage at once
         for stage in self.stages:
             with frame.timed(stage.name):
                 stage(frame)
             if hasattr(stage, "begin"):
                 self._begin_next_if_waiting()
+        if frame.stop_requested:  # a stage asked for the end (a capture taken, time up): this frame still goes out
+            self.stop.set()
         for sink in self.sinks:
             with frame.timed(f"sink:{sink.name}"):
                 sink.send(frame)

@@ -2,7 +2,8 @@
 
 ``open_pipeline(options, stack)`` opens the engine backend and the face analyser as context managers on
 ``stack`` and returns a :class:`Pipeline`: its ``stages`` go to :class:`realtime.loop.Loop`, and its
-setters (background, relight, profile, mirror) are what the preview's keys and the booth call. Capture,
+setters (background, relight, profile, mirror) are what :class:`realtime.session.Session` applies between
+frames (the preview's keys and the booth send their commands to the session, not here). Capture,
 preview, virtual camera and booth thus show the same processing with the same settings.
 """
 
@@ -161,12 +162,18 @@ class Pipeline:
         self.face = face
         self.coach = coach
         self._executor = executor
+        # Built once: the engine-beside-face stage holds the frames begun on its worker, so every read of
+        # ``stages`` must hand out the same objects.
+        self._stages: tuple[Any, ...]
+        if engine is not None and executor is not None:
+            self._stages = (EngineBesideFaceStage(engine, face, executor), LightStage(face), coach)
+        else:
+            self._stages = tuple(stage for stage in (engine, face, coach) if stage is not None)
 
     @property
     def stages(self) -> list:
-        if self.engine is not None and self._executor is not None:
-            return [EngineBesideFaceStage(self.engine, self.face, self._executor), LightStage(self.face), self.coach]
-        return [stage for stage in (self.engine, self.face, self.coach) if stage is not None]
+        """The stages in loop order (a new list of the same stage objects on each read)."""
+        return list(self._stages)
 
     @property
     def profile(self) -> Any:
@@ -199,11 +206,16 @@ class Pipeline:
         return bool(self.engine.settings.relight) if self.engine is not None else False
 
     def set_profile(self, name: str) -> None:
-        from realtime.coach.coach import Coach
         from realtime.coach.profile import load_profile
 
         profile = load_profile(name)
-        settings = studio_settings(profile, self.options)
+        self.apply_profile(profile, studio_settings(profile, self.options))
+
+    def apply_profile(self, profile: Any, settings: Any) -> None:
+        """A fresh coach for ``profile`` and the engine on ``settings`` (see :class:`realtime.session.Session`,
+        which calls this between frames together with the capture stage's change)."""
+        from realtime.coach.coach import Coach
+
         self.coach.coach = Coach(profile, mirrored=self.coach.coach.mirrored, background=settings.background)
         if self.engine is not None:
             self.engine.settings = settings

@@ -254,7 +254,7 @@ def run_soak(seconds: float, *, warmup_s: float, sample_s: float, size: tuple[in
 
             source.on_reopen.append(next_person)
             preview = PreviewSink(HeadlessDisplay(), stop=stop, controls=PreviewControls(pipeline),
-                                  trigger_capture=capture.trigger, last_capture=capture.last_capture,
+                                  trigger_capture=capture.trigger,
                                   report=lambda text: None)
             sampler.started = time.monotonic()
             stages = [*pipeline.stages, capture] if capture_on else pipeline.stages

@@ -84,13 +84,8 @@ class CaptureStageShots:
         return written
 
     def discard(self, shot: Shot) -> None:
-        if self.stage.pending is shot.handle:
-            self.stage.pending = None
-        self.stage.captures[:] = [c for c in self.stage.captures if c is not shot.handle]
+        self.stage.discard(shot.handle)
 
     def reset(self) -> None:
-        self.stage.pending = None
-        self.stage.captures.clear()
-        self.stage.ring.clear()
-        self.stage.log = type(self.stage.log)()  # the report's session log starts over with the new person
+        self.stage.forget_person()  # frames, captures and the report's session log start over
         self._waiting = False

@@ -19,7 +19,11 @@ and the stage writes them again every ``WRITE_RETRY_S`` until there is room. :me
 explicit retry, e.g. into another folder.
 
 Time limit: with ``max_seconds``, a frame whose source time is that far past the first frame without
-a capture sets :attr:`timed_out` and stops the loop; :attr:`log` says which check failed most.
+a capture sets :attr:`timed_out`; :attr:`log` says which check failed most.
+
+What leaves the stage goes forward on the frame: ``frame.capture`` is the newest :class:`CaptureOutcome`
+(what the preview and booth show), and with ``ends_loop`` a capture taken with ``once`` (or the time limit)
+sets ``frame.stop_requested``, on which the loop ends the session.
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ from realtime.capture.report import SessionLog, build_report
 from realtime.capture.retouch import retouch_skin
 from realtime.capture.writer import RETRY_AFTER_S, encode_jpeg, encode_png, write_folder
 from realtime.errors import SinkError
-from realtime.frame import FrameResult
+from realtime.frame import CaptureOutcome, FrameResult
+
+__all__ = ["Capture", "CaptureOutcome", "CaptureStage", "render_crops"]
 
 READY_GRACE_S = 0.5  # a window survives not-passing stretches this short (a blink, one bad frame)
 ENDED_IN_HOLD_SHARE = 0.5  # a source that ends in a passing run this share of the ready hold long: capture it
@@ -70,17 +76,6 @@ class Capture:
         return self.chosen.candidate
 
 
-@dataclass(frozen=True)
-class CaptureOutcome:
-    """What the preview and booth show of the newest capture (same fields as the preview's LastCapture)."""
-
-    image: np.ndarray  # the profile-aspect crop (BGR), for the thumbnail
-    path: str | None
-    capture_id: int
-    report: dict[str, Any]
-    note: str | None = None  # e.g. "not saved yet: no space left ...", shown by the preview
-
-
 class CaptureStage:
     """Loop stage ``capture``: auto and manual best-frame capture into ``out_dir``."""
 
@@ -95,6 +90,7 @@ class CaptureStage:
         auto: bool = True,
         once: bool = True,
         max_seconds: float | None = None,
+        ends_loop: bool = False,
         stop: threading.Event | None = None,
         source_info: dict[str, Any] | None = None,
         max_bytes: int = DEFAULT_BYTE_CAP,
@@ -104,9 +100,13 @@ class CaptureStage:
         self.auto = auto
         self.once = once
         self.max_seconds = max_seconds
-        self.stop = stop
+        # Whether a capture taken with ``once`` (or the time limit) ends the session: the stage marks the
+        # frame (``stop_requested``) and the loop stops. ``stop`` is the older spelling: an event given
+        # here means the same (the loop that owns it is the one that sets it).
+        self.ends_loop = ends_loop or stop is not None
         self.source_info = dict(source_info or {})
         window_s = profile.timing.best_frame_window_s
+        self._fps, self._max_bytes = fps, max_bytes
         self.ring = CandidateRing.for_window(max(window_s, MANUAL_WINDOW_S), fps, max_bytes)
         self.log = SessionLog()
         self.captures: list[Capture] = []
@@ -161,6 +161,29 @@ class CaptureStage:
         self._take(capture)
         return capture
 
+    def set_profile(self, profile: Any) -> None:
+        """Follow a new profile (the session calls this between frames): its crops, limits and timing, and
+        a frame ring sized for its best-frame window (the newest frames already there are kept)."""
+        self.profile = profile
+        ring = CandidateRing.for_window(max(profile.timing.best_frame_window_s, MANUAL_WINDOW_S), self._fps,
+                                        self._max_bytes)
+        for candidate in self.ring:
+            ring.push(candidate)
+        self.ring = ring
+
+    def discard(self, capture: Capture) -> None:
+        """Forget ``capture`` (kept on disk elsewhere, or refused by the person)."""
+        if self.pending is capture:
+            self.pending = None
+        self.captures[:] = [c for c in self.captures if c is not capture]
+
+    def forget_person(self) -> None:
+        """Forget every frame and capture of the person who just left; the report's log starts over."""
+        self.pending = None
+        self.captures.clear()
+        self.ring.clear()
+        self.log = SessionLog()
+
     def rearm(self) -> None:
         """Allow another auto capture after one was taken (the booth's next person)."""
         self._window_start = self._last_ok = None
@@ -192,10 +215,11 @@ class CaptureStage:
             chosen = self._auto(frame, t)
         if chosen is not None:
             self._take(chosen)
+            frame.stop_requested = frame.stop_requested or (self.ends_loop and self.once)
         elif not self.captures and self.max_seconds is not None and t - self._first_t >= self.max_seconds:
             self.timed_out = True
-            if self.stop is not None:
-                self.stop.set()
+            frame.stop_requested = frame.stop_requested or self.ends_loop
+        frame.capture = self.last_capture()
 
     def _auto(self, frame: FrameResult, t: float) -> Capture | None:
         a = frame.assessment
@@ -239,8 +263,6 @@ class CaptureStage:
         self.pending = capture
         if self.out_dir is not None:
             self._write_or_keep(capture)
-        if self.stop is not None and self.once:
-            self.stop.set()
 
     # --- writing ---------------------------------------------------------------------------------
     def _write_or_keep(self, capture: Capture) -> None:

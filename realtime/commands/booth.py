@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from realtime.booth.shots import CaptureStageShots
     from realtime.booth.sink import BoothSink
     from realtime.loop import Loop
+    from realtime.session import Session
 
     check_seconds(args)
     pedal = pedal_code(args.pedal_key) if args.pedal_key is not None else None
@@ -111,15 +112,17 @@ def run(args: argparse.Namespace) -> int:
         # Captures stay in memory until the person accepts one; the session store writes it.
         window, source, pipeline, capture = open_live(args, stack, mirrored=mirrored, out_dir=None, auto=False,
                                                       once=False, fullscreen=args.fullscreen)
+        session = Session(pipeline, capture)  # the booth's commands (a new person) go through it
         booth = BoothSink(window, stop=stop, shots=CaptureStageShots(capture), store=store, mirrored=mirrored,
-                          machine=machine, on_new_person=lambda: pipeline.coach.coach.reset(), report=report,
-                          share=share, printer=printer, pedal_key=pedal, on_quiet=coach_quiet(pipeline.coach.coach))
+                          machine=machine, on_new_person=session.new_person, report=report,
+                          share=share, printer=printer, pedal_key=pedal, on_quiet=coach_quiet(session.coach))
         stack.callback(booth.close)  # a session still open at shutdown keeps only what was accepted
         sinks: list[Any] = [booth]
         if args.vcam:
             sinks.append(open_vcam(args, stack, fps=source.fps, required=False))  # busy: retried, booth goes on
         report(f"started, photos go to {store.root}")
-        stats = Loop(source, [*pipeline.stages, capture], sinks, stop=stop).run(max_seconds=args.seconds)
+        stats = Loop(source, [*pipeline.stages, capture], sinks, stop=stop, session=session).run(
+            max_seconds=args.seconds)
         report(f"stopped after {plural(stats.frames, 'frame')}, {plural(booth.machine.sessions, 'session')}"
                f"{stats.skipped_note}")
     return 0

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         source = stack.enter_context(open_source(args.source, live=live, **camera_options(args)))
         pipeline = open_pipeline(options, stack)
         stage = CaptureStage(pipeline.profile, out_dir=Path(args.out), fps=source.fps, auto=True, once=True,
-                             max_seconds=args.max_seconds, stop=stop, source_info=source.describe())
+                             max_seconds=args.max_seconds, ends_loop=True, source_info=source.describe())
         # The coach on the terminal: one live line on a tty, a line per new instruction otherwise (live only).
         show = not args.json and (live or sys.stderr.isatty())
         faces = FaceCounter()

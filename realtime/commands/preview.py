@@ -47,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from realtime.commands.capture import last_save
     from realtime.loop import Loop
+    from realtime.session import Session
     from realtime.sinks.preview import PreviewControls, PreviewSink
 
     check_seconds(args)
@@ -56,16 +57,16 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         window, source, pipeline, capture = open_live(args, stack, mirrored=mirrored, out_dir=args.out,
                                                       auto=args.auto, once=True)
-        controls = PreviewControls(pipeline, profiles=profile_names(args.profile), mirrored=mirrored,
-                                   on_profile=lambda profile: setattr(capture, "profile", profile))
+        session = Session(pipeline, capture)  # the keys' commands reach coach, capture and engine together
+        controls = PreviewControls(session, profiles=profile_names(args.profile), mirrored=mirrored)
         preview = PreviewSink(window, stop=stop, controls=controls, trigger_capture=capture.trigger,
-                              last_capture=capture.last_capture, report=report,
+                              report=report,
                               auto_armed=lambda: bool(capture.auto and not capture.done))
         sinks: list[Any] = [preview]
         if args.vcam:
             sinks.append(open_vcam(args, stack, fps=source.fps, required=False))
         report(f"started ({', '.join(controls.status())})")
-        loop = Loop(source, [*pipeline.stages, capture], sinks, stop=stop)
+        loop = Loop(source, [*pipeline.stages, capture], sinks, stop=stop, session=session)
         try:
             stats = loop.run(max_seconds=args.seconds)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: photos kept in memory get a last try, and are named

@@ -14,14 +14,13 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
-from realtime.frame import FrameResult
+from realtime.frame import CaptureOutcome, FrameResult
 from realtime.sinks.groups import GROUP_TITLES, failing_groups
 from realtime.sinks.overlay import CANVAS_SIZE, OverlayView, render_overlay
 from realtime.sinks.window import KEY_ESC
@@ -47,15 +46,6 @@ class Display(Protocol):
     def closed(self) -> bool: ...
 
 
-@dataclass(frozen=True)
-class LastCapture:
-    """What the preview shows of a capture: its picture (the thumbnail) and where it went."""
-
-    image: np.ndarray  # BGR
-    path: str | None = None
-    capture_id: int = 0  # changes with every new capture; the flash starts when it does
-
-
 def thumbnail(image: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
     """A small copy of a capture (the full-size one is not kept alive by the window)."""
     h, w = image.shape[:2]
@@ -63,15 +53,15 @@ def thumbnail(image: np.ndarray, height: int = THUMB_HEIGHT) -> np.ndarray:
 
 
 class PreviewControls:
-    """The live settings the keys change. Wraps a :class:`~realtime.pipeline.Pipeline` when there is one.
+    """The live settings the keys change. Sends them to a :class:`~realtime.session.Session` (which applies
+    them to coach, capture and engine together between frames), or to a bare pipeline in tools and tests.
 
     Without a pipeline (raw frames, tests) the mirror still works and the other keys say what is missing.
     """
 
     def __init__(self, pipeline: Any | None = None, *, profiles: Sequence[str] = DEFAULT_PROFILES,
-                 mirrored: bool = True, on_profile: Callable[[Any], None] | None = None) -> None:
+                 mirrored: bool = True) -> None:
         self.pipeline = pipeline
-        self.on_profile = on_profile  # told the new profile object (e.g. the capture stage follows it)
         self.profiles = tuple(profiles)
         self.mirrored = mirrored
         self._has_engine = pipeline is not None and getattr(pipeline, "engine", None) is not None
@@ -112,8 +102,6 @@ class PreviewControls:
             self.pipeline.set_background(background)
         if self._has_engine and self._chosen_relight:
             self.pipeline.set_relight(relight)
-        if self.on_profile is not None:
-            self.on_profile(self.pipeline.profile)
         return f"profile {name}"
 
     @property
@@ -138,9 +126,10 @@ class PreviewControls:
 class PreviewSink:
     """Shows every frame in a window with the overlay; handles the keys; sets ``stop`` to quit.
 
-    ``trigger_capture`` is called on space (the capture stage's manual trigger); ``last_capture`` is
-    polled each frame for the newest :class:`LastCapture` (a new ``capture_id`` flashes and updates the
-    thumbnail). ``report`` hears each state change in words ("mirror off"): the command prints them.
+    ``trigger_capture`` is called on space (the capture stage's manual trigger); each frame's ``capture``
+    (the newest :class:`~realtime.frame.CaptureOutcome`, filled by the capture stage) is the photo shown
+    (a new ``capture_id`` flashes and updates the thumbnail).
+    ``report`` hears each state change in words ("mirror off"): the command prints them.
     ``auto_armed`` says whether an automatic capture is still to come: while it is, a stretch of frames
     that pass every check counts down (the profile's ready hold plus its best-frame window) to the photo.
     """
@@ -154,7 +143,6 @@ class PreviewSink:
         stop: threading.Event,
         controls: PreviewControls | None = None,
         trigger_capture: Callable[[], object] | None = None,
-        last_capture: Callable[[], LastCapture | None] | None = None,
         report: Callable[[str], None] | None = None,
         size: tuple[int, int] = CANVAS_SIZE,
         clock: Callable[[], float] = time.monotonic,
@@ -164,7 +152,6 @@ class PreviewSink:
         self.stop = stop
         self.controls = controls or PreviewControls()
         self.trigger_capture = trigger_capture
-        self.last_capture = last_capture
         self.report = report or (lambda text: log.info("preview: %s", text))
         self.size = size
         self.clock = clock
@@ -190,7 +177,7 @@ class PreviewSink:
         self._track_rate(frame.grab_time)
         self._track_streak(frame)
         self._last_frame = frame
-        self._poll_capture()
+        self._show_capture(frame.capture)
         self._show(render_overlay(frame.output, frame.assessment, self.view(frame), self.size))
 
     def idle(self, source_state: str) -> None:
@@ -260,17 +247,14 @@ class PreviewSink:
                 (1 - FPS_SMOOTHING) * self._interval + FPS_SMOOTHING * dt)
         self._last_grab = grab_time
 
-    def _poll_capture(self) -> None:
-        if self.last_capture is None:
-            return
-        capture = self.last_capture()
+    def _show_capture(self, capture: CaptureOutcome | None) -> None:
         if capture is None or (capture.capture_id, capture.path) == (self._capture_id, self._capture_path):
             return
         if capture.capture_id != self._capture_id:  # a new photo (not the same one saved after a retry)
             self._thumbnail = thumbnail(capture.image)
             self._flash_at = self.clock()
         self._capture_id, self._capture_path = capture.capture_id, capture.path
-        note = getattr(capture, "note", None)  # e.g. not saved yet: disk full, kept in memory
+        note = capture.note  # e.g. not saved yet: disk full, kept in memory
         self._streak_start = self._streak_last = None
         if capture.path:
             self.report(f"saved {capture.path}")  # the full path on the terminal, the folder's name on screen

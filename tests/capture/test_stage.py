@@ -17,8 +17,7 @@ def run(stage: CaptureStage, frames) -> None:
 
 def test_auto_capture_waits_for_ready_then_picks_the_best_of_the_window(professional, clip) -> None:
     c = clip()
-    stop = threading.Event()
-    stage = CaptureStage(professional, stop=stop)
+    stage = CaptureStage(professional, ends_loop=True)
     run(stage, [c.frame(ready=False, failing=("head_size",)) for _ in range(30)])
     assert not stage.captures
     frames = [c.frame(face={"yaw_deg": 4.0}) for _ in range(60)]
@@ -28,9 +27,10 @@ def test_auto_capture_waits_for_ready_then_picks_the_best_of_the_window(professi
     frames[21].face = replace(frames[21].face, yaw_deg=0.0, blinking=True)
     for frame in frames:
         stage(frame)
-        if stop.is_set():
+        if frame.stop_requested:  # the stage asks; the loop would stop here
             break
-    assert len(stage.captures) == 1 and stop.is_set()
+    assert len(stage.captures) == 1 and frame.stop_requested
+    assert frame.capture is None  # nothing written (no out_dir): no outcome for the preview yet
     capture = stage.captures[0]
     assert capture.trigger == "auto"
     assert capture.candidate.frame_id == c_best.frame_id
@@ -116,16 +116,15 @@ def test_manual_trigger_without_a_face_says_so(professional, clip) -> None:
 
 def test_time_limit_stops_and_names_the_check_that_failed_most(professional, clip) -> None:
     c = clip()
-    stop = threading.Event()
-    stage = CaptureStage(professional, max_seconds=2.0, stop=stop)
+    stage = CaptureStage(professional, max_seconds=2.0, ends_loop=True)
     frames = [c.frame(ready=False, failing=("roll",)) for _ in range(20)]
     frames += [c.frame(ready=False, failing=("roll", "evenness")) for _ in range(20)]
     frames += [c.frame(ready=False, failing=("evenness",)) for _ in range(30)]
     for frame in frames:
         stage(frame)
-        if stop.is_set():
+        if frame.stop_requested:
             break
-    assert stage.timed_out and stop.is_set() and not stage.captures
+    assert stage.timed_out and frame.stop_requested and not stage.captures
     assert stage.log.frames == 61  # stopped on the frame at 2.0 s
     summary = stage.log.timeout_summary()
     assert summary["most_failed"] == {"check": "evenness", "frames": 41, "instruction": "fix evenness"}

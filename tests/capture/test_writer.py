@@ -180,6 +180,15 @@ def test_stage_last_capture_is_for_the_preview(written) -> None:
     assert abs(last.image.shape[1] * 5 - last.image.shape[0] * 4) <= 5  # professional's 4:5 crop (native px)
 
 
+def test_the_outcome_leaves_the_stage_on_the_frame(placed, professional, tmp_path) -> None:
+    stage = CaptureStage(professional, out_dir=tmp_path)
+    stage.trigger()
+    shot = real_frame(placed)
+    stage(shot)
+    assert shot.capture is not None and shot.capture == stage.last_capture()  # what the preview's sink reads
+    assert shot.capture.path == str(stage.captures[0].folder) and not shot.stop_requested  # no ends_loop
+
+
 def test_retouch_follows_the_profile(written) -> None:
     _, capture, folder = written
     report = json.loads((folder / "report.json").read_text())

@@ -257,21 +257,19 @@ def test_preview_says_the_photo_is_kept_then_that_it_was_saved() -> None:
     """What the preview window says (toast and stderr) while a photo waits for room, then once saved."""
     import numpy as np
 
-    from realtime.capture.stage import CaptureOutcome
-    from realtime.frame import FrameResult
+    from realtime.frame import CaptureOutcome, FrameResult
     from realtime.sinks.preview import PreviewSink
     from tests.faults.fakes import HeadlessDisplay
 
     said: list[str] = []
     outcome: list[CaptureOutcome | None] = [None]
-    sink = PreviewSink(HeadlessDisplay(), stop=threading.Event(), report=said.append,
-                       last_capture=lambda: outcome[0])
+    sink = PreviewSink(HeadlessDisplay(), stop=threading.Event(), report=said.append)
     image = np.full((90, 160, 3), 120, np.uint8)
     note = "Photo not saved yet, kept in memory (no space left writing the capture under /x): free some space"
     for i, state in enumerate([None, (None, note), (None, note), ("/x/headshot-1", None), ("/x/headshot-1", None)]):
         if state is not None:
             outcome[0] = CaptureOutcome(image, state[0], 7, {}, note=state[1])
-        sink.send(FrameResult(i, float(i), float(i), image))
+        sink.send(FrameResult(i, float(i), float(i), image, capture=outcome[0]))
         if i == 1:
             flash_at = sink._flash_at
     assert said == [note, "saved /x/headshot-1"]  # each said once

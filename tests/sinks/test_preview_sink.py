@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from realtime.frame import FrameResult
-from realtime.sinks.preview import LastCapture, PreviewControls, PreviewSink
+from realtime.frame import CaptureOutcome, FrameResult
+from realtime.sinks.preview import PreviewControls, PreviewSink
 
 
 class FakeDisplay:
@@ -108,17 +108,19 @@ def test_mirror_key_flips_the_shown_picture():
 
 def test_space_triggers_capture_and_new_capture_flashes():
     triggered = []
-    captures: list[LastCapture | None] = [None]
-    sink, display, _, said = make([" "], trigger_capture=lambda: triggered.append(1),
-                                  last_capture=lambda: captures[-1])
+    sink, display, _, said = make([" "], trigger_capture=lambda: triggered.append(1))
     sink.send(frame(0))
     assert triggered == [1] and "Photo taken now: no face checked yet" in said
-    captures.append(LastCapture(np.full((500, 400, 3), 90, np.uint8), "/tmp/x/headshot-1", 7))
-    sink.send(frame(1))
+    taken = CaptureOutcome(np.full((500, 400, 3), 90, np.uint8), "/tmp/x/headshot-1", 7)
+    with_capture = frame(1)
+    with_capture.capture = taken  # what the capture stage puts on the frame
+    sink.send(with_capture)
     assert display.shown[-1].min() == 255  # the flash at its brightest
     assert any("saved /tmp/x/headshot-1" in s for s in said)
     count = len(said)
-    sink.send(frame(2))  # the same capture again: no second flash or message
+    again = frame(2)
+    again.capture = taken
+    sink.send(again)  # the same capture again: no second flash or message
     assert len(said) == count
 
 
