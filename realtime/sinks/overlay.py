@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -317,12 +318,13 @@ def picture_area(size: tuple[int, int], panel: bool, frame_size: tuple[int, int]
 
 
 def render_overlay(image: np.ndarray, assessment: Assessment | None, view: OverlayView,
-                   size: tuple[int, int] = CANVAS_SIZE) -> np.ndarray:
+                   size: tuple[int, int] = CANVAS_SIZE, panel_cache: dict[str, Any] | None = None) -> np.ndarray:
     """The preview's picture: ``image`` fitted to ``size`` and mirrored as asked, with every guide on top.
 
     ``image`` is only read. ``assessment`` None means no face (or no coach): the checklist and the band
     say so instead of showing stale guides. With ``view.show_checklist`` the panel and the band are
     beside and under the picture (nothing covers the person); without it the picture fills the canvas.
+    ``panel_cache``: a dict the caller keeps between frames, so an unchanged panel is copied, not redrawn.
     """
     panel = view.show_checklist
     ax, ay, aw, ah = picture_area(size, panel, (image.shape[1], image.shape[0]))
@@ -334,7 +336,7 @@ def render_overlay(image: np.ndarray, assessment: Assessment | None, view: Overl
     arrow = None if ready or view.countdown is not None else instruction_arrow(assessment)
     text = "Hold still" if panel and view.countdown is not None else instruction_text(assessment, view)
     if panel:
-        draw_panel(canvas, (ax + aw, 0, size[0], size[1]), assessment, view, progress)
+        draw_panel(canvas, (ax + aw, 0, size[0], size[1]), assessment, view, progress, panel_cache)
         draw_band(canvas, text, progress, ready, arrow, rect=(0, ay + ah, ax + aw, size[1]),
                   countdown=view.countdown)
         if view.countdown is not None:  # a green frame round the picture: the photo is coming

@@ -50,8 +50,35 @@ def clip_text(text: str, max_width: int, scale: float) -> str:
 
 
 def draw_panel(canvas: np.ndarray, rect: tuple[int, int, int, int], assessment: Any, view: Any,
-               progress: float) -> None:
-    """The whole panel inside ``rect`` (x0, y0, x1, y1) of ``canvas``."""
+               progress: float, cache: dict[str, Any] | None = None) -> None:
+    """The whole panel inside ``rect`` (x0, y0, x1, y1) of ``canvas``.
+
+    With ``cache`` (a dict the caller keeps from frame to frame), a panel that would look the same as the
+    last one is copied from it instead of drawn again: the panel changes a few times a second, the frame
+    thirty, and drawing its anti-aliased text costs several milliseconds a frame.
+    """
+    x0, y0, x1, y1 = rect
+    key = _panel_key(rect, assessment, view, progress) if cache is not None else None
+    if cache is not None and cache.get("key") == key:
+        canvas[y0:y1, x0:x1] = cache["pixels"]
+        return
+    _draw_panel(canvas, rect, assessment, view, progress)
+    if cache is not None:
+        cache["key"], cache["pixels"] = key, canvas[y0:y1, x0:x1].copy()
+
+
+def _panel_key(rect: tuple[int, int, int, int], assessment: Any, view: Any, progress: float) -> tuple:
+    """Everything the panel shows, as one comparable value (the thumbnail by identity)."""
+    rows = group_checks(assessment.checks) if assessment is not None and assessment.checks else []
+    shown = tuple((row.status, row_subtitle(row)) for row in rows)
+    detail = next((repr(row) for row, title in zip(rows, GROUP_TITLES) if view.detail == title), None)
+    width = rect[2] - rect[0] - 40
+    return (rect, view.profile, view.auto, id(view.thumbnail) if view.thumbnail is not None else None,
+            view.detail, detail, shown, int(round(width * max(0.0, min(1.0, progress)))), progress >= 1)
+
+
+def _draw_panel(canvas: np.ndarray, rect: tuple[int, int, int, int], assessment: Any, view: Any,
+                progress: float) -> None:
     from realtime.sinks.overlay import CLOSE, PASS, WHITE, fit_text, put_text
 
     x0, y0, x1, y1 = rect

@@ -171,6 +171,7 @@ class PreviewSink:
         self._flash_at = -1e9
         self._message: str | None = None
         self._message_at = -1e9
+        self._panel_cache: dict[str, Any] = {}  # the last panel drawn, reused while it shows the same
 
     # --- loop hooks ------------------------------------------------------------------------------------
     def send(self, frame: FrameResult) -> None:
@@ -178,7 +179,7 @@ class PreviewSink:
         self._track_streak(frame)
         self._last_frame = frame
         self._show_capture(frame.capture)
-        self._show(render_overlay(frame.output, frame.assessment, self.view(frame), self.size))
+        self._show(render_overlay(frame.output, frame.assessment, self.view(frame), self.size, self._panel_cache))
 
     def idle(self, source_state: str) -> None:
         """No frame came: keep the window alive and say so over the last frame."""

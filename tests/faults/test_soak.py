@@ -1,4 +1,4 @@
-"""The soak's short form: tools/soak.py for 18 s (the 10-minute figures are in docs/RELIABILITY.md).
+"""The soak's short form: tools/soak.py for 30 s (the 10-minute figures are in docs/RELIABILITY.md).
 
 Small frames (320x180) so the demo session loops, and is reopened, inside the run; in its own process
 so the figures are that of the tool alone. No thread or file descriptor may be left over at the end,
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="
 
 def test_short_soak_has_flat_threads_descriptors_and_memory(tmp_path) -> None:
     out = tmp_path / "soak.json"
-    done = subprocess.run([sys.executable, "tools/soak.py", "--seconds", "18", "--warmup-s", "9", "--sample-s",
+    done = subprocess.run([sys.executable, "tools/soak.py", "--seconds", "30", "--warmup-s", "12", "--sample-s",
                            "0.5", "--size", "320x180", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           timeout=180)
     figures = json.loads(out.read_text())

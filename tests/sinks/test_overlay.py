@@ -216,3 +216,23 @@ def test_checklist_labels_say_what_failed():
 
     assert check_label("face_found") == "Face found, close enough"  # red over a far-away face must make sense
     assert check_label("horizontal_centring") == "Centred left to right"
+
+
+def test_panel_cache_reuses_an_unchanged_panel_and_redraws_a_changed_one():
+    """The preview keeps the last panel: the same content gives the same pixels as a fresh draw, and any
+    change (a row's status, the detail opened, progress) is drawn anew, never a stale copy."""
+    cache: dict = {}
+    views = [
+        (assessment({"head_size": "fail", "yaw": "pass"}, crop=None), OverlayView()),
+        (assessment({"head_size": "fail", "yaw": "pass"}, crop=None), OverlayView()),  # same: from the cache
+        (assessment({"head_size": "pass", "yaw": "pass"}, crop=None), OverlayView()),  # a row turned green
+        (assessment({"head_size": "pass", "yaw": "pass"}, crop=None), OverlayView(detail="Framing")),
+        (assessment({"head_size": "pass", "yaw": "pass"}, crop=None), OverlayView(detail="Framing", progress=0.5)),
+    ]
+    keys = []
+    for a, view in views:
+        cached = render_overlay(PHOTO, a, view, panel_cache=cache)
+        fresh = render_overlay(PHOTO, a, view)
+        assert np.array_equal(cached, fresh)
+        keys.append(cache["key"])
+    assert keys[0] == keys[1] and len(set(keys)) == 4
