@@ -274,8 +274,8 @@ def build_studio_graph(
     # maps (gain - keep, backdrop) share one cheaper two-step upsample.
     alpha = b.resize(alpha_grid, b.concat([b.ints([1, 1]), height_width], axis=0), "asymmetric")
     half_hw = b.op("Div", b.add(height_width, b.ints([1, 1])), b.ints([2, 2]))
-    maps_full = _upsample(b, b.concat([b.sub(gain, keep), backdrop], axis=1), 4, half_hw, height_width)
-    gain_full, backdrop_full = b.op("Split", maps_full, b.ints([1, 3]), axis=1, n_out=2)
+    maps_full = _upsample(b, b.concat([b.sub(gain, keep), backdrop], axis=1), 6, half_hw, height_width)
+    gain_full, backdrop_full = b.op("Split", maps_full, b.ints([3, 3]), axis=1, n_out=2)
     person_gain = b.add(keep, b.mul(alpha, gain_full))  # keep + alpha * (gain - keep)
     out = b.add(b.mul(planar, person_gain), b.mul(b.sub(b.const(1.0), alpha), backdrop_full))
     _to_uint8(b, out, target, "image")

@@ -34,34 +34,44 @@ POOL = 4
 # webcam head (about a third of the frame height): shading ~ 1/7 of a face, broad level ~ a face.
 SIGMA_SHADING = (2.5, 1.5)
 SIGMA_COVER = (1.0, 0.6)
-# Gain limits in stops (linear light): lift shadowed skin at most 2 stops, tame hot spots at most 0.5;
+# Gain limits in stops (linear light): lift shadowed skin at most 2 stops, darken skin above the lit
+# level at most 0.05 (evening by darkening the lit half would darken the face);
 # the exposure move is a share of the way to the target, at most 1 stop, so skin stays its colour.
 MAX_LIFT_STOPS = 2.0
-MAX_CUT_STOPS = 0.5
+MAX_CUT_STOPS = 0.05
 MAX_EXPOSURE_STOPS = 1.0
 EXPOSURE_SHARE = 0.05
-# Shadowed skin is lifted by SHADOW_GAIN x strength of its gap to the lit level (1.5 x 0.8: a little
-# over the gap, which the face-scale blur underestimates).
-SHADOW_GAIN = 1.5
+# Shadowed skin is lifted by SHADOW_GAIN x strength of its gap to the lit level (1.65 x 0.8: a little
+# over the gap, which the face-scale blur underestimates; measured in docs/QUALITY.md).
+SHADOW_GAIN = 1.65
 # Skin in normalised rg chromaticity: (centre, spread) of R/(R+G+B) and G/(R+G+B) over light to dark
 # skin; luma (sRGB 0..1) below the floor's first value is not judged, above its second fully.
-SKIN_R = (0.44, 0.08)
+SKIN_R = (0.45, 0.05)
 SKIN_G = (0.31, 0.04)
-SKIN_LUMA_FLOOR = (0.06, 0.14)
-# Gap below the lit skin level (stops) beyond which a region is not treated as shadowed skin.
-RANGE_STOPS = 2.5
+SKIN_LUMA_FLOOR = (0.08, 0.18)
+# Gap below the lit skin level (stops) beyond which a region is not treated as shadowed skin, and the
+# stops over which the lift fades out past it.
+RANGE_STOPS = 2.0
+RANGE_FADE_STOPS = 0.5
+# Skin hue: CIELAB a*, b* of a colour grow about as sRGB scale ** 0.27 of its channel differences
+# (cube root of linear light ~ sRGB ** 0.73), so the chroma (channel minus luma) is scaled by the
+# luma gain ** CHROMA_EXP and a*, b* stay put while the skin brightens. RATIO_LIMIT bounds luma /
+# channel of the mean skin colour (where there is no skin the gain is 1 whatever the ratio).
+CHROMA_EXP = 0.5
+RATIO_LIMIT = 4.0
 # Skin weight (blurred) at which the correction is applied in full: the falloff around the face.
 SKIN_COVER = 0.35
 _EPS_WEIGHT = 1e-3
 
 
-def _person_level(b: GraphBuilder, luma: str, weight: str) -> str:
-    """ln of the person's luminance-weighted mean linear luminance: the exposure the eye judges.
+def _lit_level(b: GraphBuilder, local: str, weight: str) -> str:
+    """ln of the skin's lit level: the luminance-weighted mean of the face-scale skin level ``local``.
 
-    Weighting by luminance makes bright skin and shirts count more than dark hair or clothes, so a
-    person in black is not lifted until their face clips.
+    Taken from the blurred level, not from pixels: teeth, eye whites and specular spots are far brighter
+    than skin (three stops on dark skin) and would make a whole evenly lit face read as shadowed. The
+    luminance weighting leans toward the lit half of a side-lit face.
     """
-    linear = b.op("Pow", luma, b.const(GAMMA))
+    linear = b.op("Exp", local)
     wl = b.mul(weight, linear)
     axes = b.ints([1, 2, 3])
     num = b.op("ReduceSum", b.mul(wl, linear), axes, keepdims=1)
@@ -86,7 +96,8 @@ def _skin(b: GraphBuilder, colour: str, luma: str, weight: str) -> str:
 
 
 def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, settings: str) -> str:
-    """Gain on sRGB values, [1, 1, h, w] at the segmentation grid; exactly 1 where strength is 0.
+    """Per-channel gain on sRGB values (BGR), [1, 3, h, w] at the segmentation grid; exactly 1 where
+    strength is 0 and where there is no skin.
 
     ``colour``: BGR in [0, 1] at the segmentation grid [1, 3, h, w]; ``luma``: its luma [1, 1, h, w];
     ``matte``: person probability there.
@@ -102,23 +113,32 @@ def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, sett
     luma_c = b.pool(luma, POOL)
     skin = _skin(b, colour_c, luma_c, b.pool(matte, POOL))
     log_lum = b.scale(b.op("Log", b.offset(luma_c, 1.0 / 255.0)), GAMMA)
-    stack = b.gauss(b.concat([b.mul(log_lum, skin), skin], axis=1), 2, *SIGMA_SHADING)
-    num, den = b.op("Split", stack, axis=1, n_out=2)
+    stack = b.gauss(b.concat([b.mul(log_lum, skin), skin, b.mul(luma_c, skin), b.mul(colour_c, skin)], axis=1),
+                    6, *SIGMA_SHADING)
+    num, den, skin_luma, skin_colour = b.op("Split", stack, b.ints([1, 1, 1, 3]), axis=1, n_out=4)
     local = b.div(num, b.offset(den, _EPS_WEIGHT))
     # Where the correction applies: skin blurred only a little, so the falloff is smooth (about a tenth
     # of a face) but hair and dark clothes beside the face, which are not skin, are not lifted.
     cover = b.clip(b.scale(b.gauss(skin, 1, *SIGMA_COVER), 1.0 / SKIN_COVER), 0.0, 1.0)
-    level = _person_level(b, luma_c, skin)
+    level = _lit_level(b, local, skin)
     ln2 = math.log(2.0)
     gap = b.sub(level, local)
     # A region far darker than the lit skin is not shadowed skin (black clothes, hair that passed the
-    # chroma test): past RANGE_STOPS the lift fades to nothing within one stop.
-    in_range = b.clip(b.scale(b.offset(gap, -RANGE_STOPS * ln2), -1.0 / ln2), 0.0, 1.0)
+    # chroma test): past RANGE_STOPS the lift fades to nothing within RANGE_FADE_STOPS.
+    in_range = b.clip(b.scale(b.offset(gap, -RANGE_STOPS * ln2), -1.0 / (RANGE_FADE_STOPS * ln2)), 0.0, 1.0)
     shadow = b.mul(in_range, b.clip(gap, -MAX_CUT_STOPS * ln2, MAX_LIFT_STOPS * ln2))
     target = b.op("Log", b.setting(settings, S.IDX_EXPOSURE))
     exposure = b.clip(b.sub(target, level), -MAX_EXPOSURE_STOPS * ln2, MAX_EXPOSURE_STOPS * ln2)
     log_gain = b.mul(cover, b.add(b.scale(shadow, SHADOW_GAIN), b.scale(exposure, EXPOSURE_SHARE)))
     strength = b.setting(settings, S.IDX_STRENGTH)
-    gain = b.op("Exp", b.scale(b.mul(log_gain, strength), 1.0 / GAMMA))
+    srgb_log = b.scale(b.mul(log_gain, strength), 1.0 / GAMMA)
+    # Luma gain s, chroma gain s ** CHROMA_EXP: channel c of the skin's mean colour m goes to
+    # s Y + s^k (m_c - Y), i.e. gain_c = s^k + (s - s^k) Y / m_c, from the skin-weighted mean colour.
+    luma_gain = b.op("Exp", srgb_log)
+    chroma_gain = b.op("Exp", b.scale(srgb_log, CHROMA_EXP))
+    ratio = b.clip(b.div(b.offset(skin_luma, _EPS_WEIGHT), b.offset(skin_colour, _EPS_WEIGHT)),
+                   1.0 / RATIO_LIMIT, RATIO_LIMIT)
+    gain = b.add(chroma_gain, b.mul(b.sub(luma_gain, chroma_gain), ratio))
     b.debug.update(local=local, skin=skin, cover=cover, exposure=exposure, log_gain=log_gain)
-    return b.resize(gain, b.op("Shape", luma), "half_pixel")
+    shape = b.concat([b.ints([1, 3]), b.op("Slice", b.op("Shape", luma), b.ints([2]), b.ints([4]), b.ints([0]))], 0)
+    return b.resize(gain, shape, "half_pixel")
