@@ -195,7 +195,7 @@ class FirstLookMisses:
 def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels() -> None:
     from dataclasses import replace
 
-    from realtime.capture.photo_words import EYES_UNSURE, grade_photo
+    from realtime.capture.photo_words import EYES_MIN_IED, EYES_UNSURE, grade_photo
     from realtime.capture.small_face import find_face
     from realtime.capture.still import MIN_FACE_PX, refusal
     from realtime.coach.profile import load_profile
@@ -221,8 +221,9 @@ def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels
         profile = load_profile("professional")
         why = refusal(face, grade_photo(canvas, face, live, profile)["checks"])
         assert why is not None and "too small for a headshot" in why and f"at least {MIN_FACE_PX} px" in why
-        # Closed-looking eyes on a face too small to tell are a warning, on a large face a refusal.
-        shut = replace(face, eye_open_left=0.0, eye_open_right=0.0)
+        # Closed-looking eyes on a face too small to tell (eyes closer than EYES_MIN_IED) are a warning, on a
+        # large face a refusal.
+        shut = replace(face, eye_open_left=0.0, eye_open_right=0.0, inter_eye_px=EYES_MIN_IED - 1.0)
         graded = grade_photo(canvas, shut, live, profile)
         assert graded["checks"]["eyes_open"]["pass"] and EYES_UNSURE in graded["warnings"]
         big_shut = replace(reference, eye_open_left=0.0, eye_open_right=0.0)
