@@ -40,27 +40,28 @@ MOVING_MOTION = 2.5  # ... above which it is moving
 Matter = Callable[[np.ndarray], np.ndarray]  # BGR uint8 HxWx3 -> alpha float32 HxW in [0, 1]
 
 
-def _pairs(data_dir: Path, limit: int | None) -> list[tuple[Path, Path]]:
+def pairs(data_dir: Path, limit: int | None = None) -> list[tuple[Path, Path]]:
+    """(photo, mask) paths of devdata/segmentation, in name order, the first ``limit`` of them."""
     folder = data_dir / "segmentation"
     images = sorted((folder / "images").glob("*.jpg"))
     if not images:
         raise ConfigError(f"matte: expected photos in {folder / 'images'}, found none",
                           "pass the devdata folder (the one holding segmentation/images and masks)")
-    pairs = [(p, folder / "masks" / f"{p.stem}.png") for p in images]
-    pairs = [(i, m) for i, m in pairs if m.exists()]
-    return pairs[:limit] if limit else pairs
+    found = [(p, folder / "masks" / f"{p.stem}.png") for p in images]
+    found = [(i, m) for i, m in found if m.exists()]
+    return found[:limit] if limit else found
 
 
-def _load(image_path: Path, mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
+def load(image_path: Path, mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A dev photo and its mask (bool), both scaled to EVAL_HEIGHT rows (an even width)."""
     image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
     mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
     if image is None or mask is None:
-        raise ConfigError(f"matte: cannot read {image_path.name} or its mask", "check the devdata copy")
+        raise ConfigError(f"cannot read {image_path.name} or its mask", "check the devdata copy")
     scale = EVAL_HEIGHT / image.shape[0]
     size = (max(2, round(image.shape[1] * scale)) // 2 * 2, EVAL_HEIGHT)
-    image = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
-    mask = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) >= 128
-    return image, mask
+    return (cv2.resize(image, size, interpolation=cv2.INTER_CUBIC),
+            cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) >= 128)
 
 
 def edge_band(mask: np.ndarray, px: int = BAND_PX) -> np.ndarray:
@@ -166,16 +167,16 @@ def still_scores(data_dir: Path, matters: dict[str, Matter], *, limit: int | Non
                  progress: Callable[[str], None] | None = None) -> dict[str, dict[str, float]]:
     """Mean IoU and boundary IoU per matte over the segmentation photos."""
     sums = {name: np.zeros(2) for name in matters}
-    pairs = _pairs(data_dir, limit)
-    for n, (image_path, mask_path) in enumerate(pairs):
-        image, truth = _load(image_path, mask_path)
+    found = pairs(data_dir, limit)
+    for n, (image_path, mask_path) in enumerate(found):
+        image, truth = load(image_path, mask_path)
         band = edge_band(truth)
         for name, matter in matters.items():
             pred = matter(image) >= 0.5
             sums[name] += (iou(pred, truth), iou(pred, truth, band))
         if progress and n % 50 == 0:
-            progress(f"matte: photo {n + 1}/{len(pairs)}")
-    return {name: {"iou": s[0] / len(pairs), "boundary_iou": s[1] / len(pairs), "photos": len(pairs)}
+            progress(f"matte: photo {n + 1}/{len(found)}")
+    return {name: {"iou": s[0] / len(found), "boundary_iou": s[1] / len(found), "photos": len(found)}
             for name, s in sums.items()}
 
 

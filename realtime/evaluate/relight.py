@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from realtime.evaluate.matte import _load, _pairs
+from realtime.evaluate.matte import load, pairs
 
 SIDE_STOPS = 1.5
 DARK_LUMA = 0.25
@@ -70,8 +70,8 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
     """Hue shift, dark-region lift and side-light evening over the photos with one found face."""
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     da, db, dark, before, after, shots = [], [], [], [], [], []
-    for image_path, mask_path in _pairs(data_dir, limit):
-        image, truth = _load(image_path, mask_path)
+    for image_path, mask_path in pairs(data_dir, limit):
+        image, truth = load(image_path, mask_path)
         box = _face(image, cascade)
         if box is None:
             continue

@@ -35,43 +35,12 @@ import cv2
 import numpy as np
 
 from realtime.capture.still import MIN_FACE_PX
-from realtime.errors import ConfigError
+from realtime.evaluate.matte import BAND_PX, EVAL_HEIGHT, edge_band, load, pairs
 from realtime.evaluate.report import Section
 
-EVAL_HEIGHT = 720
-BAND_PX = 10
 VISIBLE = 0.02  # alpha above this is visible over a new backdrop (counts for spill)
 BACKDROPS = ((40, 40, 220), (200, 70, 30), (40, 190, 40))  # BGR: red, blue, green
 METHODS = ("raw", "live", "final")
-
-
-def pairs(data_dir: Path, limit: int | None = None) -> list[tuple[Path, Path]]:
-    folder = Path(data_dir) / "segmentation"
-    images = sorted((folder / "images").glob("*.jpg"))
-    found = [(p, folder / "masks" / f"{p.stem}.png") for p in images]
-    found = [(i, m) for i, m in found if m.exists()]
-    if not found:
-        raise ConfigError(f"stills: expected photos and masks in {folder}, found none",
-                          "pass the devdata folder (the one holding segmentation/images and masks)")
-    return found[:limit] if limit else found
-
-
-def load(image_path: Path, mask_path: Path, height: int = EVAL_HEIGHT) -> tuple[np.ndarray, np.ndarray]:
-    image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
-    mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
-    if image is None or mask is None:
-        raise ConfigError(f"stills: cannot read {image_path.name} or its mask", "check the devdata copy")
-    scale = height / image.shape[0]
-    size = (max(2, round(image.shape[1] * scale)) // 2 * 2, height)
-    return (cv2.resize(image, size, interpolation=cv2.INTER_CUBIC),
-            cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) >= 128)
-
-
-def edge_band(mask: np.ndarray, px: int = BAND_PX) -> np.ndarray:
-    """Pixels within ``px`` of the mask's edge, inside or outside."""
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
-    m = mask.astype(np.uint8)
-    return cv2.dilate(m, kernel) != cv2.erode(m, kernel)
 
 
 def boundary_iou(alpha: np.ndarray, truth: np.ndarray, band: np.ndarray) -> float:
