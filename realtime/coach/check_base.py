@@ -9,11 +9,15 @@ except from the framing already computed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from realtime.coach.assessment import CheckResult
+from realtime.coach.band import Band, CheckSettings
 from realtime.coach.framing import Framing
-from realtime.coach.profile import Band, CheckSettings, Profile
 from realtime.face.observation import FaceObservation, LightingObservation
+
+if TYPE_CHECKING:
+    from realtime.coach.profile import Profile
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Every guideline check, in priority order, and the pure per-frame evaluation used for photos and by the coach.
+"""The pure per-frame evaluation of every check (declared in ``registry``), used for photos and by the coach.
 
 ``evaluate_checks`` has no state: one frame (or photo) in, one ``CheckResult`` per check out. Hysteresis,
 blinks and the one spoken instruction are the ``Coach``'s job.
@@ -6,58 +6,23 @@ blinks and the one spoken instruction are the ``Coach``'s job.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from realtime.coach import checks_face as face_checks
-from realtime.coach import checks_framing as framing_checks
-from realtime.coach import checks_light as light_checks
 from realtime.coach.assessment import CheckResult
 from realtime.coach.check_base import CheckContext
 from realtime.coach.framing import Framing, compute_framing
-from realtime.coach.profile import CheckSettings, Profile
-from realtime.coach.profile_schema import CHECK_ORDER
+from realtime.coach.registry import CHECKS, JUDGED_ON
 from realtime.coach.wording import camera_distance_cm
 from realtime.face.observation import FaceObservation, LightingObservation
 from realtime.face.pose import DEFAULT_FOV_DEG
 
-CheckFn = Callable[[CheckContext, CheckSettings], CheckResult]
+if TYPE_CHECKING:
+    from realtime.coach.profile import Profile
 
-# Priority order = the guidelines table, top first (same order as the profile schema).
-CHECKS: dict[str, CheckFn] = {
-    "one_person": framing_checks.check_one_person,
-    "face_found": framing_checks.check_face_found,
-    "head_size": framing_checks.check_head_size,
-    "horizontal_centring": framing_checks.check_horizontal_centring,
-    "eye_line": framing_checks.check_eye_line,
-    "headroom": framing_checks.check_headroom,
-    "shoulders": framing_checks.check_shoulders,
-    "yaw": face_checks.check_yaw,
-    "pitch": face_checks.check_pitch,
-    "roll": face_checks.check_roll,
-    "gaze": face_checks.check_gaze,
-    "eyes_open": face_checks.check_eyes_open,
-    "expression": face_checks.check_expression,
-    "exposure": light_checks.check_exposure,
-    "clipping": light_checks.check_clipping,
-    "evenness": light_checks.check_evenness,
-    "backlight": light_checks.check_backlight,
-    "colour_cast": light_checks.check_colour_cast,
-    "sharpness": light_checks.check_sharpness,
-    "motion": face_checks.check_motion,
-    "background": light_checks.check_background,
-}
-# What each check is judged on: "delivered" = what the studio will hand over (the background decided by
-# the background mode in effect: blur or a backdrop hides the room; backlight stops counting when a backdrop
-# replaces the room, and blur keeps its light); "camera" = the camera frame as
-# grabbed (framing, pose, eyes, gaze, expression, sharpness, motion; light is measured on the frame
-# too, with exposure in stops so that a skin tone is never read as bad light).
-JUDGED_ON: dict[str, str] = {name: "camera" for name in CHECK_ORDER} | {"background": "delivered",
-                                                                       "backlight": "delivered"}
-
-if tuple(CHECKS) != CHECK_ORDER:  # pragma: no cover - a programming error caught at import
-    raise RuntimeError(f"check table out of step with the profile schema: {tuple(CHECKS)} vs {CHECK_ORDER}")
+# The checks themselves are declared in ``realtime/coach/registry.py``; kept importable from here.
+__all__ = ["CHECKS", "JUDGED_ON", "evaluate", "evaluate_checks", "measurements"]
 
 
 def evaluate(
@@ -70,26 +35,20 @@ def evaluate(
     fov_deg: float = DEFAULT_FOV_DEG,
     background: str | None = None,
 ) -> tuple[dict[str, CheckResult], Framing | None]:
-    """Every check on one frame, and the framing (None without a face). ``background``: the mode that will
-    be delivered when it differs from the profile's (``--background``, a live key)."""
+    """Every check of the profile's registry on one frame, and the framing (None without a face).
+    ``background``: the mode that will be delivered when it differs from the profile's (``--background``,
+    a live key)."""
     framing = compute_framing(face, alpha, profile) if face is not None else None
     ctx = CheckContext(face=face, lighting=lighting, framing=framing, profile=profile, mirrored=mirrored,
                        fov_deg=fov_deg, background=background)
-    return {name: fn(ctx, profile.check(name)) for name, fn in CHECKS.items()}, framing
+    return {spec.name: spec.fn(ctx, profile.check(spec.name)) for spec in profile.registry.values()}, framing
 
 
-def evaluate_checks(
-    face: FaceObservation | None,
-    lighting: LightingObservation | None,
-    alpha: np.ndarray | None,
-    profile: Profile,
-    *,
-    mirrored: bool = False,
-    fov_deg: float = DEFAULT_FOV_DEG,
-    background: str | None = None,
-) -> dict[str, CheckResult]:
-    """Every check on one frame or photo, in priority order. Pure: no hold times, no memory."""
-    return evaluate(face, lighting, alpha, profile, mirrored=mirrored, fov_deg=fov_deg, background=background)[0]
+def evaluate_checks(face: FaceObservation | None, lighting: LightingObservation | None, alpha: np.ndarray | None,
+                    profile: Profile, **options: Any) -> dict[str, CheckResult]:
+    """Every check on one frame or photo, in priority order (``evaluate``'s options). Pure: no hold times,
+    no memory."""
+    return evaluate(face, lighting, alpha, profile, **options)[0]
 
 
 def measurements(

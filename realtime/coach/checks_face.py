@@ -8,8 +8,8 @@ the person's own words.
 from __future__ import annotations
 
 from realtime.coach.assessment import CheckResult
+from realtime.coach.band import Band, CheckSettings
 from realtime.coach.check_base import CheckContext, graded, unmeasured
-from realtime.coach.profile import Band, CheckSettings
 from realtime.coach.wording import other, screen_arrow
 
 SLIGHT_DEG = 20.0  # turns beyond this are not "slight"

@@ -7,8 +7,8 @@ each function here only grades one of them and words what to do.
 from __future__ import annotations
 
 from realtime.coach.assessment import CheckResult
+from realtime.coach.band import CheckSettings
 from realtime.coach.check_base import CheckContext, graded, unmeasured
-from realtime.coach.profile import CheckSettings
 from realtime.coach.wording import amount, move_change_cm, move_words, px_to_cm, screen_arrow
 
 NO_FACE = "Step into the frame and face the camera"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 
 from realtime.coach.assessment import CheckResult
+from realtime.coach.band import CheckSettings
 from realtime.coach.check_base import CheckContext, graded, unmeasured
-from realtime.coach.profile import CheckSettings
 from realtime.coach.wording import other
 from realtime.face.observation import LightingObservation
 

@@ -33,11 +33,15 @@ Coordinates are frame pixels, unmirrored, y down. A matte at another resolution 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from realtime.coach.profile import Band, Profile
+from realtime.coach.band import Band
 from realtime.face.observation import FaceObservation
+
+if TYPE_CHECKING:
+    from realtime.coach.profile import Profile
 
 CROWN_FALLBACK_T = 0.4  # crown above the forehead landmark, in T, when there is no usable matte
 CROWN_MAX_ABOVE_FOREHEAD_T = 1.5  # matte crowns higher than this are clipped (raised hands, hats)

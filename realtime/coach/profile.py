@@ -16,6 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from realtime.coach.band import Band, CheckSettings
+from realtime.coach.check_spec import CheckRegistry, CheckSpec
 from realtime.coach.profile_files import (
     PROFILE_DIR,
     builtin_profiles,
@@ -24,61 +26,13 @@ from realtime.coach.profile_files import (
     resolve_chain,
     where,
 )
-from realtime.coach.profile_schema import CHECK_KEYS, CHECK_ORDER, OPTIONAL_KEYS, ORDERED_KEYS, SECTION_KEYS
+from realtime.coach.profile_schema import OPTIONAL_KEYS, SECTION_KEYS
+from realtime.coach.registry import CHECKS
 from realtime.errors import ConfigError
 
 __all__ = ["PROFILE_DIR", "DEFAULT_PROFILE", "Band", "CheckSettings", "Profile", "builtin_profiles", "load_profile"]
 
 DEFAULT_PROFILE = "professional"
-
-# Default "close" margins (value units) when a profile does not set ``close`` for a check.
-DEFAULT_CLOSE: dict[str, float] = {
-    "one_person": 0.05, "face_found": 10.0, "head_size": 0.03, "horizontal_centring": 0.1,
-    "eye_line": 0.03, "headroom": 0.03, "shoulders": 0.3, "yaw": 3.0, "pitch": 3.0, "roll": 2.0,
-    "gaze": 0.04, "eyes_open": 0.01, "expression": 0.1, "exposure": 0.05, "clipping": 0.02,
-    "evenness": 0.08, "backlight": 0.3, "colour_cast": 3.0, "sharpness": 0.0, "motion": 0.2,
-    "background": 0.0,
-}
-
-
-@dataclass(frozen=True)
-class Band:
-    """A pass band ``[low, high]`` (None = open end) and the margin outside it still called "close"."""
-
-    low: float | None
-    high: float | None
-    close: float = 0.0
-
-    def contains(self, value: float) -> bool:
-        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
-
-    def distance(self, value: float) -> float:
-        """How far ``value`` lies outside the band (0 inside)."""
-        if self.low is not None and value < self.low:
-            return self.low - value
-        if self.high is not None and value > self.high:
-            return value - self.high
-        return 0.0
-
-    def status(self, value: float) -> str:
-        """"pass" inside, "close" within ``close`` of an edge, else "fail"."""
-        d = self.distance(value)
-        if d == 0.0:
-            return "pass"
-        return "close" if d <= self.close else "fail"
-
-    def as_tuple(self) -> tuple[float | None, float | None]:
-        return (self.low, self.high)
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    """One check's band and its extra parameters (``params`` holds every key of its profile section)."""
-
-    name: str
-    band: Band
-    params: Mapping[str, Any]
-
 
 @dataclass(frozen=True)
 class Timing:
@@ -123,6 +77,8 @@ class Profile:
     retouch_strength: float
     # The optional [camera] table (written by booth calibration), as written.
     camera: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # The checks this profile was built for (their bands are ``checks``); the coach runs these.
+    registry: CheckRegistry = field(default=CHECKS, compare=False, repr=False)
 
     @property
     def camera_fov_deg(self) -> float | None:
@@ -138,17 +94,20 @@ class Profile:
         return float(self.checks["expression"].params["target"])
 
 
-def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
-    """Load a built-in profile by name or a profile file by path, resolve ``extends``, validate it all."""
+def load_profile(name_or_path: str | Path = DEFAULT_PROFILE, *, registry: CheckRegistry = CHECKS) -> Profile:
+    """Load a built-in profile by name or a profile file by path, resolve ``extends``, validate it all.
+
+    ``registry``: the checks whose ``[checks.*]`` keys the files may hold (the built-in ones unless a test
+    or plug-in extends them)."""
     merged: dict[str, Any] = {}
     origin: dict[str, tuple[str, int | None]] = {}
     chain = resolve_chain(name_or_path)
     for path, raw, lines in chain:
-        check_known(raw, str(path), lines)
+        check_known(raw, str(path), lines, registry)
         for key, value in flatten(raw).items():
             merged[key] = value
             origin[key] = (str(path), lines.get(key))
-    return _build(merged, origin, chain[-1][0], chain[-1][1].get("name"))
+    return _build(merged, origin, chain[-1][0], chain[-1][1].get("name"), registry)
 
 
 # --------------------------------------------------------------------------------------------- building
@@ -157,23 +116,25 @@ _COLOUR = re.compile(r"^#([0-9a-fA-F]{6})$")
 
 
 def _build(flat: dict[str, Any], origin: dict[str, tuple[str, int | None]], last: Path,
-           name: Any) -> Profile:
+           name: Any, registry: CheckRegistry) -> Profile:
     def fail(key: str, expected: str, found: Any) -> ConfigError:
         file, line = origin.get(key, (str(last), None))
         return ConfigError(f"{where(file, line)}: key '{key}': expected {expected}, found {found!r}",
                            "edit that value in the profile")
 
-    required = [f"checks.{c}.{k}" for c, keys in CHECK_KEYS.items() for k in keys]
+    required = [f"checks.{c.name}.{k}" for c in registry.values() for k in c.keys if k not in c.defaults]
     required += [f"{s}.{k}" if s else k for s, keys in SECTION_KEYS.items() for k in keys]
     missing = [k for k in required if k not in flat and k not in OPTIONAL_KEYS]
     if missing:
         raise ConfigError(f"{last}: missing key '{missing[0]}'" + (f" and {len(missing) - 1} more" if
                           len(missing) > 1 else ""),
                           f"add it, or start the file with extends = \"{DEFAULT_PROFILE}\"")
-    for check, low_key, high_key in ORDERED_KEYS:
-        low, high = flat[f"checks.{check}.{low_key}"], flat[f"checks.{check}.{high_key}"]
-        if low >= high:
-            raise fail(f"checks.{check}.{high_key}", f"a number above {low_key} ({low:g})", high)
+    values = {spec.name: _check_values(spec, flat) for spec in registry.values()}
+    for spec in registry.values():
+        for low_key, high_key in spec.ordered:
+            low, high = values[spec.name][low_key], values[spec.name][high_key]
+            if low >= high:
+                raise fail(f"checks.{spec.name}.{high_key}", f"a number above {low_key} ({low:g})", high)
 
     aspect = _ASPECT.match(flat["crop.aspect"])
     if not aspect or float(aspect.group(1)) <= 0 or float(aspect.group(2)) <= 0:
@@ -188,7 +149,8 @@ def _build(flat: dict[str, Any], origin: dict[str, tuple[str, int | None]], last
     if flat["background.mode"] == "studio" and colour is None:
         raise fail("background.mode", 'a "colour" next to mode = "studio"', "no colour")
 
-    checks = {name_: _check_settings(name_, flat) for name_ in CHECK_ORDER}
+    checks = {spec.name: spec.settings(values[spec.name], flat.get(f"checks.{spec.name}.close"))
+              for spec in registry.values()}
     return Profile(
         name=str(name) if isinstance(name, str) else last.stem,
         description=str(flat.get("description", "")),
@@ -211,42 +173,11 @@ def _build(flat: dict[str, Any], origin: dict[str, tuple[str, int | None]], last
         retouch_enabled=bool(flat["retouch.enabled"]),
         retouch_strength=float(flat["retouch.strength"]),
         camera=MappingProxyType({k.split(".", 1)[1]: v for k, v in flat.items() if k.startswith("camera.")}),
+        registry=registry,
     )
 
 
-def _check_settings(name: str, flat: Mapping[str, Any]) -> CheckSettings:
-    """Turn one check's keys into its band: each check names its thresholds in its own words."""
-    p = {k: flat[f"checks.{name}.{k}"] for k in CHECK_KEYS[name]}
-    close = float(flat.get(f"checks.{name}.close", DEFAULT_CLOSE[name]))
-    low: float | None = None
-    high: float | None = None
-    if name in ("head_size", "eye_line", "headroom", "exposure"):
-        low, high = p["low"], p["high"]
-    elif name == "one_person":
-        high = p["max_second_face_ratio"]
-    elif name == "face_found":
-        low = p["min_inter_eye_px"]
-    elif name == "horizontal_centring":
-        low, high = -p["max_offset_ied"], p["max_offset_ied"]
-    elif name == "shoulders":
-        low = p["min_width_faces"]
-    elif name in ("yaw", "pitch", "roll"):
-        low, high = -p["max_abs_deg"], p["max_abs_deg"]
-    elif name == "gaze":
-        high = p["max"]
-    elif name in ("eyes_open", "evenness", "sharpness"):
-        low = p["min"]
-    elif name == "expression":
-        low, high = p["smile_low"], p["smile_high"]
-    elif name == "clipping":
-        high = p["max_share"]
-    elif name == "backlight":
-        high = p["max"]
-    elif name == "colour_cast":
-        high = 0.0  # value: CIELAB distance outside the natural-skin box
-    elif name == "motion":
-        high = p["max_ied_per_s"]
-    elif name == "background":
-        high = p["max_busyness"]
-    band = Band(None if low is None else float(low), None if high is None else float(high), close)
-    return CheckSettings(name=name, band=band, params=MappingProxyType(dict(p)))
+def _check_values(spec: CheckSpec, flat: Mapping[str, Any]) -> dict[str, Any]:
+    """One check's ``[checks.<name>]`` values as the profile chain set them, declared defaults filling gaps."""
+    prefix = f"checks.{spec.name}."
+    return {key: flat.get(prefix + key, spec.defaults.get(key)) for key in spec.keys}

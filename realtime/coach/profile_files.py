@@ -11,10 +11,13 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from realtime.coach.profile_schema import CHECK_KEYS, CLOSE_SPEC, SECTION_KEYS, Choice, Flag, Num, Pair, Spec, Text
+from realtime.coach.profile_schema import CLOSE_SPEC, SECTION_KEYS, Spec
 from realtime.errors import ConfigError
+
+if TYPE_CHECKING:
+    from realtime.coach.check_spec import CheckRegistry
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,10 +143,10 @@ def flatten(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _spec_for(dotted: str) -> Spec | None:
+def _spec_for(dotted: str, checks: CheckRegistry) -> Spec | None:
     parts = dotted.split(".")
-    if len(parts) == 3 and parts[0] == "checks" and parts[1] in CHECK_KEYS:
-        return CLOSE_SPEC if parts[2] == "close" else CHECK_KEYS[parts[1]].get(parts[2])
+    if len(parts) == 3 and parts[0] == "checks" and parts[1] in checks:
+        return CLOSE_SPEC if parts[2] == "close" else checks[parts[1]].keys.get(parts[2])
     if len(parts) == 1:
         return SECTION_KEYS[""].get(parts[0])
     if len(parts) == 2 and parts[0] in SECTION_KEYS:
@@ -151,27 +154,28 @@ def _spec_for(dotted: str) -> Spec | None:
     return None
 
 
-def _known_here(parts: list[str]) -> list[str]:
+def _known_here(parts: list[str], checks: CheckRegistry) -> list[str]:
     """Names valid at the level where ``parts`` ends, to suggest a close match."""
     if len(parts) == 1:
         return [*SECTION_KEYS[""], *(s for s in SECTION_KEYS if s), "checks"]
     if parts[0] == "checks":
         if len(parts) == 2:
-            return list(CHECK_KEYS)
-        return [*CHECK_KEYS.get(parts[1], {}), "close"]
+            return list(checks.names)
+        return [*(checks[parts[1]].keys if parts[1] in checks else ()), "close"]
     return list(SECTION_KEYS.get(parts[0], {}))
 
 
-def check_known(raw: Mapping[str, Any], file: str, lines: Mapping[str, int]) -> None:
-    """Refuse unknown keys (with a close-match suggestion) and wrongly typed or out-of-range values."""
+def check_known(raw: Mapping[str, Any], file: str, lines: Mapping[str, int], checks: CheckRegistry) -> None:
+    """Refuse unknown keys (with a close-match suggestion) and wrongly typed or out-of-range values;
+    ``checks`` declares the ``[checks.*]`` keys."""
     for dotted, value in flatten(raw).items():
-        spec = _spec_for(dotted)
+        spec = _spec_for(dotted, checks)
         if spec is None:
             parts = dotted.split(".")
             # Report the first unknown level: "checks.head_sise.low" is an unknown check, not an unknown key.
             for depth in range(1, len(parts) + 1):
                 here = parts[:depth]
-                known = _known_here(here)
+                known = _known_here(here, checks)
                 if here[-1] not in known or depth == len(parts):
                     break
             bad = ".".join(here)
@@ -183,27 +187,8 @@ def check_known(raw: Mapping[str, Any], file: str, lines: Mapping[str, int]) -> 
                 f"known keys here: {', '.join(known)}")
             line = lines.get(bad) or lines.get(dotted)
             raise ConfigError(f"{where(file, line)}: unknown key '{bad}'", fix)
-        if not _matches(spec, value):
+        if not spec.accepts(value):
             raise type_error(file, lines.get(dotted), dotted, spec, value)
-
-
-def _matches(spec: Spec, value: Any) -> bool:
-    def number(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-    if isinstance(spec, Num):
-        return number(value) and spec.low <= value <= spec.high
-    if isinstance(spec, Flag):
-        return isinstance(value, bool)
-    if isinstance(spec, Choice):
-        return value in spec.options
-    if isinstance(spec, Pair):
-        return (isinstance(value, list) and len(value) == 2 and all(number(v) for v in value)
-                and all(spec.low <= v <= spec.high for v in value)
-                and (not spec.ordered or value[0] <= value[1]))
-    if isinstance(spec, Text):
-        return isinstance(value, str)
-    return False  # pragma: no cover - every Spec kind is handled above
 
 
 def where(file: str, line: int | None) -> str:

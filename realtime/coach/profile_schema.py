@@ -1,12 +1,19 @@
 """What a profile file may contain: every section, key, type and allowed range.
 
 Kept apart from the loader so the schema reads as one table. A key spec says what type a value must be
-and the range it must fall in; the loader turns a mismatch into a ConfigError naming file, line and key.
+and the range it must fall in (``accepts``); the loader turns a mismatch into a ConfigError naming file,
+line and key. The ``[checks.*]`` keys are not here: each check declares its own keys with these specs in
+``realtime/coach/registry.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,9 @@ class Num:
     def describe(self) -> str:
         return f"a number from {self.low:g} to {self.high:g}"
 
+    def accepts(self, value: Any) -> bool:
+        return _number(value) and self.low <= value <= self.high
+
 
 @dataclass(frozen=True)
 class Flag:
@@ -26,6 +36,9 @@ class Flag:
 
     def describe(self) -> str:
         return "true or false"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,9 @@ class Choice:
     def describe(self) -> str:
         return "one of " + ", ".join(f'"{o}"' for o in self.options)
 
+    def accepts(self, value: Any) -> bool:
+        return value in self.options
+
 
 @dataclass(frozen=True)
 class Text:
@@ -46,6 +62,9 @@ class Text:
 
     def describe(self) -> str:
         return self.hint
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str)
 
 
 @dataclass(frozen=True)
@@ -59,58 +78,16 @@ class Pair:
     def describe(self) -> str:
         return f"two numbers [a, b] from {self.low:g} to {self.high:g}"
 
+    def accepts(self, value: Any) -> bool:
+        return (isinstance(value, list) and len(value) == 2 and all(_number(v) for v in value)
+                and all(self.low <= v <= self.high for v in value) and (not self.ordered or value[0] <= value[1]))
+
 
 Spec = Num | Flag | Choice | Text | Pair
 
-# The order of this table is the coach's priority order (the guidelines table, top first).
-CHECK_KEYS: dict[str, dict[str, Spec]] = {
-    "one_person": {"max_second_face_ratio": Num(0.0, 1.0)},
-    "face_found": {"min_inter_eye_px": Num(1.0, 2000.0)},
-    "head_size": {"low": Num(0.05, 1.0), "high": Num(0.05, 1.0)},
-    "horizontal_centring": {"max_offset_ied": Num(0.0, 5.0)},
-    "eye_line": {"low": Num(0.0, 1.0), "high": Num(0.0, 1.0)},
-    "headroom": {"low": Num(0.0, 0.5), "high": Num(0.0, 0.5)},
-    "shoulders": {"required": Flag(), "min_width_faces": Num(1.0, 6.0)},
-    "yaw": {"max_abs_deg": Num(0.0, 90.0)},
-    "pitch": {"max_abs_deg": Num(0.0, 90.0)},
-    "roll": {"max_abs_deg": Num(0.0, 90.0)},
-    "gaze": {"max": Num(0.0, 1.0)},
-    "eyes_open": {"min": Num(0.0, 0.3), "baseline_fraction": Num(0.0, 1.0)},
-    "expression": {
-        "smile_low": Num(0.0, 1.0),
-        "smile_high": Num(0.0, 1.0),
-        "mouth_open_max": Num(0.0, 1.0),
-        "target": Num(0.0, 1.0),
-    },
-    "exposure": {"low": Num(-4.0, 4.0), "high": Num(-4.0, 4.0)},  # stops from correct
-    "clipping": {"max_share": Num(0.0, 1.0)},
-    "evenness": {"min": Num(0.0, 1.0)},
-    "backlight": {"max": Num(0.0, 100.0)},
-    "colour_cast": {
-        "a_low": Num(-128.0, 128.0),
-        "a_high": Num(-128.0, 128.0),
-        "b_low": Num(-128.0, 128.0),
-        "b_high": Num(-128.0, 128.0),
-    },
-    "sharpness": {"min": Num(0.0, 1e9)},
-    "motion": {"max_ied_per_s": Num(0.0, 100.0)},
-    "background": {"max_busyness": Num(0.0, 1e9)},
-}
-CHECK_ORDER: tuple[str, ...] = tuple(CHECK_KEYS)
-
 # Every check also takes ``close``: how far outside the band a value still counts as "close" (amber).
+# The checks' own keys are declared with each check in ``realtime/coach/registry.py``.
 CLOSE_SPEC = Num(0.0, 1e9)
-
-# (low key, high key) pairs that must satisfy low < high.
-ORDERED_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("head_size", "low", "high"),
-    ("eye_line", "low", "high"),
-    ("headroom", "low", "high"),
-    ("expression", "smile_low", "smile_high"),
-    ("exposure", "low", "high"),
-    ("colour_cast", "a_low", "a_high"),
-    ("colour_cast", "b_low", "b_high"),
-)
 
 # Where a [camera] fov_deg came from (calibration/booth_profile.py writes the [camera] table from this schema).
 FOV_SOURCES = ("given", "target", "chessboard", "unknown")

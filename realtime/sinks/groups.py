@@ -12,43 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# (group title, the checks in it). Every check of the coach belongs to exactly one group; a check name
-# not listed (a newer coach) lands in the group of its own first word or, failing that, "Framing".
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Framing", ("one_person", "face_found", "head_size", "horizontal_centring", "eye_line", "headroom",
-                 "shoulders")),
-    ("Face the camera", ("yaw", "pitch", "roll")),
-    ("Eyes", ("eyes_open", "gaze", "sharpness", "motion")),
-    ("Expression", ("expression",)),
-    ("Light", ("exposure", "clipping", "evenness", "backlight", "colour_cast")),
-    ("Background", ("background",)),
-)
-GROUP_TITLES = tuple(title for title, _ in GROUPS)
+from realtime.coach.registry import CHECKS, GROUP_TITLES
+
+# (group title, the checks in it, in the coach's order): each check names its group and words where it is
+# declared (``realtime/coach/registry.py``). A check name not declared there (a newer coach) lands in "Framing".
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (title, tuple(name for name, spec in CHECKS.items() if spec.group == title)) for title in GROUP_TITLES)
 
 # What each check is about, in plain words (the detail rows of a group).
-CHECK_WORDS = {
-    "one_person": "Only you in the picture",
-    "face_found": "Face found, close enough",
-    "head_size": "Head size",
-    "horizontal_centring": "Centred left to right",
-    "eye_line": "Eyes at the right height",
-    "headroom": "Space above the head",
-    "shoulders": "Shoulders in the picture",
-    "yaw": "Head turned to the camera",
-    "pitch": "Chin level",
-    "roll": "Head upright",
-    "gaze": "Looking into the lens",
-    "eyes_open": "Eyes open",
-    "sharpness": "Eyes sharp",
-    "motion": "Holding still",
-    "expression": "Expression",
-    "exposure": "Brightness of the face",
-    "clipping": "No burnt-out or black patches",
-    "evenness": "Light even on both sides",
-    "backlight": "No bright light behind you",
-    "colour_cast": "Natural colour of the light",
-    "background": "Background plain or softened",
-}
+CHECK_WORDS = {name: spec.words for name, spec in CHECKS.items()}
 
 # A group that passes, said in the capture summary.
 GOOD_WORDS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from realtime.coach.profile import builtin_profiles, load_profile
-from realtime.coach.profile_schema import CHECK_ORDER
+from realtime.coach.registry import CHECK_ORDER
 from realtime.errors import ConfigError
 
 

@@ -29,7 +29,7 @@ def check(name: str, passed: bool = True, status: str | None = None, value: floa
 
 
 def assessment(failing: tuple[str, ...] = (), instruction: str | None = None, ready: bool = False) -> Assessment:
-    from realtime.coach.profile_schema import CHECK_ORDER
+    from realtime.coach.registry import CHECK_ORDER
 
     checks = {name: check(name, name not in failing) for name in CHECK_ORDER}
     return Assessment(checks, instruction, failing[0] if failing else None, ready, not failing, None)
@@ -41,7 +41,7 @@ class Frame:
 
 
 def test_every_check_is_in_one_of_six_groups():
-    from realtime.coach.profile_schema import CHECK_ORDER
+    from realtime.coach.registry import CHECK_ORDER
 
     rows = group_checks(assessment().checks)
     assert [row.title for row in rows] == list(GROUP_TITLES) and len(rows) == 6

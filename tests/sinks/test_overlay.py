@@ -124,7 +124,7 @@ def test_group_without_measured_checks_is_grey():
 
 def test_panel_and_band_never_cover_the_picture():
     """Everything but the guide leaves the picture's pixels alone: the panel and band are beside it."""
-    from realtime.coach.profile_schema import CHECK_ORDER
+    from realtime.coach.registry import CHECK_ORDER
 
     statuses = {name: "fail" for name in CHECK_ORDER}
     out = render_overlay(PHOTO, assessment(statuses, crop=None), OverlayView(detail="Framing", fps=30.0))
@@ -154,7 +154,7 @@ def test_countdown_is_a_solid_disc_in_the_band_and_a_green_frame():
 
 
 def test_band_has_large_white_text_and_the_panel_a_labelled_meter():
-    from realtime.coach.profile_schema import CHECK_ORDER
+    from realtime.coach.registry import CHECK_ORDER
 
     statuses = {name: "fail" if name == "evenness" else "pass" for name in CHECK_ORDER}
     out = render_overlay(PHOTO, assessment(statuses), OverlayView())
@@ -167,7 +167,7 @@ def test_band_has_large_white_text_and_the_panel_a_labelled_meter():
 
 
 def test_booth_layout_keeps_the_full_frame_band():
-    from realtime.coach.profile_schema import CHECK_ORDER
+    from realtime.coach.registry import CHECK_ORDER
 
     statuses = {name: "fail" if name == "evenness" else "pass" for name in CHECK_ORDER}
     out = render_overlay(PHOTO, assessment(statuses), OverlayView(show_checklist=False))
