@@ -4,8 +4,10 @@ Auto capture (``auto=True``): when a frame comes with ``Assessment.ready`` (ever
 profile's ``ready_hold_s``), a window of ``best_frame_window_s`` opens. Frames inside it that pass
 every check on their own (``all_passed``) are the candidates; when the window closes the best by
 :func:`realtime.capture.ready.rank` is saved (never a blink, motion or a blurred frame). If the person
-stops passing for longer than ``READY_GRACE_S`` (longer than a blink), the window is dropped and the
-stage waits for *ready* again; a window whose candidates were all rejected is dropped the same way.
+stops passing for longer than ``READY_GRACE_S`` (longer than a blink), the window closes early with the
+best frame that passed since it opened (the person was ready and the moment was there: dev clip d19 holds
+it for 0.7 s before a grin), then the stage waits for *ready* again; a window whose candidates were all
+rejected (blinks, motion) captures nothing.
 
 Manual capture: :meth:`CaptureStage.trigger` (the preview's space key, the booth button; safe from any
 thread) makes the next frame pick the best of the last ``MANUAL_WINDOW_S`` of frames with a face, even
@@ -231,19 +233,24 @@ class CaptureStage:
         if passing:
             self._last_ok = t
         elif self._last_ok is not None and t - self._last_ok > READY_GRACE_S:
-            self._window_start = self._last_ok = None  # the person moved: wait for ready again
+            return self._close_window(t, early=True)  # the moment ended: its best passing frame, if any
+        if t - self._window_start < self.profile.timing.best_frame_window_s:
             return None
-        window_s = self.profile.timing.best_frame_window_s
-        if t - self._window_start < window_s:
-            return None
+        return self._close_window(t)
+
+    def _close_window(self, t: float, *, early: bool = False) -> Capture | None:
+        """The best passing frame since the window opened (None when every one was rejected); the stage
+        then waits for *ready* again. ``early``: the person stopped passing before the window was over: the
+        frames that passed after the ready hold are still a moment a photographer would have taken."""
         start = self._window_start
         self._window_start = self._last_ok = None
-        candidates = [c for c in self.ring.since(start) if c.all_passed]
+        candidates = [c for c in self.ring.since(start) if c.all_passed] if start is not None else []
         pick = best(candidates, self.limits)
         if pick is None:
             return None
+        extra = {"closed_early": True} if early else {}
         return Capture(pick, "auto", {"start_s": round(start, 4), "end_s": round(t, 4),
-                                      "candidates": len(candidates)})
+                                      "candidates": len(candidates), **extra})
 
     def _manual(self, t: float) -> Capture | None:
         start = t - MANUAL_WINDOW_S

@@ -50,11 +50,26 @@ def test_window_needs_frames_that_pass_on_their_own(professional, clip) -> None:
     assert stage.captures[0].candidate.frame_id % 2 == 0
 
 
-def test_window_resets_when_readiness_is_lost_longer_than_a_blink(professional, clip) -> None:
+def test_a_window_cut_short_by_a_lasting_failure_takes_the_best_frame_that_passed(professional, clip) -> None:
     c = clip()
     stage = CaptureStage(professional)
     lost = int((READY_GRACE_S + 0.2) * 30)
-    run(stage, [c.frame() for _ in range(20)])
+    passed = [c.frame(face={"yaw_deg": 4.0}) for _ in range(20)]  # ready held, then 0.67 s of the window (dev clip d19's moment)
+    passed[7].face = replace(passed[7].face, yaw_deg=0.0)
+    run(stage, passed)
+    assert not stage.captures  # the window is still open
+    run(stage, [c.frame(ready=False, failing=("expression",)) for _ in range(lost)])
+    assert len(stage.captures) == 1
+    capture = stage.captures[0]
+    assert capture.candidate.frame_id == passed[7].frame_id and capture.window["closed_early"]
+    assert capture.window["end_s"] - capture.window["start_s"] < professional.timing.best_frame_window_s
+
+
+def test_a_cut_short_window_of_blinks_only_captures_nothing_and_waits_for_ready(professional, clip) -> None:
+    c = clip()
+    stage = CaptureStage(professional)
+    lost = int((READY_GRACE_S + 0.2) * 30)
+    run(stage, [c.frame(face={"blinking": True}) for _ in range(10)])
     run(stage, [c.frame(ready=False, failing=("roll",)) for _ in range(lost)])
     assert not stage.captures
     restart = c.index
