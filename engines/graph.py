@@ -3,30 +3,37 @@
 Built once with ``onnx.helper`` and run unchanged by ONNX Runtime (CPU) and TensorRT (GPU), so both
 backends compute the same function. Opset 17, standard operators only, no ``If``/``Loop``.
 
-I/O (names are the backends' contract):
+I/O (names are the backends' contract). Two forms of one function, chosen by the backend's target:
 
-* ``frame``    uint8 ``[1, H, W, 3]`` BGR, H and W dynamic (640x360 .. 1920x1080)
-* ``settings`` float32 ``[SETTINGS_SIZE]``, layout in :mod:`engines.settings`
-* ``state_in`` float32 ``[1, h, w, 1]``: the previous smoothed low-res matte (zeros at start), where
-  h x w is the segmentation model's grid (256 x 256 for ``general``)
-* ``image``    uint8 ``[1, H, W, 3]`` BGR, relit with the chosen background
-* ``alpha``    float32 ``[1, H, W, 1]`` full-resolution matte in [0, 1], 1 = person
-* ``state_out`` float32 ``[1, h, w, 1]``: feed back as the next frame's ``state_in``
+* ``tensorrt`` (the whole frame on the GPU):
+  ``frame`` uint8 ``[1, H, W, 3]`` BGR, H and W dynamic (640x360 .. 1920x1080);
+  ``image`` uint8 ``[1, H, W, 3]`` BGR, relit with the chosen background;
+  ``alpha`` float32 ``[1, H, W, 1]`` full-resolution matte in [0, 1], 1 = person.
+* ``onnxruntime`` (the CPU): the graph stops at the segmentation grid and the backend does the
+  full-resolution step with OpenCV (``engines.compose``: the frame resized to the grid before, the maps
+  upsampled and blended after). ONNX Runtime's elementwise kernels on full-resolution float planes cost
+  ten times what the network does; OpenCV's SIMD, multi-threaded resize and blend do the same work in a
+  few passes. ``frame_grid`` uint8 ``[1, h, w, 3]`` BGR (the frame bilinearly resized to the grid);
+  ``alpha_grid`` float32 ``[1, h, w, 1]``; ``gain_grid`` float32 ``[1, h, w, 3]`` (relight gain per
+  BGR channel); ``backdrop_grid`` float32 ``[1, h, w, 3]`` (replacement background, BGR 0..255, already
+  weighted by the background mode).
 
-Where the work runs, and why. Everything that filters (segmentation, temporal smoothing, the colour
-guided filter that refines the matte, relight, background blur) runs at the segmentation grid or
-coarser. Full resolution sees only: uint8 -> float, one bilinear resize of the refined matte (one
-plane), a two-step upsample of the smooth maps (relight gain, backdrop), three multiply-adds, rounding
-back to uint8. On the devdata photos a full-resolution luma-guided step edge and a nearest x2 matte
-upsample both scored worse than this (docs/QUALITY.md).
+Both forms: ``settings`` float32 ``[SETTINGS_SIZE]`` (layout in :mod:`engines.settings`); ``state_in``
+float32 ``[1, h, w, 1]``, the previous smoothed low-res matte (zeros at start), where h x w is the
+segmentation model's grid (256 x 256 for ``general``); ``state_out`` the same, fed back next frame.
 
-Resize conventions. MediaPipe maps its output grid onto the frame corner-aligned at the *top-left*
-pixel: grid pixel j samples frame pixel j * W / w (ONNX ``asymmetric``), not ``align_corners``, which
-would stretch the last grid pixel onto the last frame pixel. The downsample to the model input uses
-``asymmetric`` for parity with MediaPipe, and the upsample of the coefficient maps uses ``asymmetric``
-too, because it is the exact inverse mapping (frame pixel X reads grid coordinate X * w / W), so the
-matte lands where the model saw the person. Inside the low-res pyramid, block means are centred, so
-those resizes use ``half_pixel``.
+The function, at full resolution: ``alpha = up(alpha_grid)``, ``out = alpha * frame * up(gain) +
+(1 - alpha) * (keep * frame + up(backdrop))``, rounded to uint8, where ``up`` is one bilinear resize
+(``half_pixel``) and ``keep`` the settings' keep-background weight. Everything that filters
+(segmentation, temporal smoothing, the colour guided filter that refines the matte, relight, background
+blur) runs at the segmentation grid or coarser. On the devdata photos a full-resolution luma-guided
+step edge and a nearest x2 matte upsample both scored worse than this (docs/QUALITY.md).
+
+Resize conventions. The frame goes to the grid and the maps come back with the same centred
+(``half_pixel``) bilinear mapping, OpenCV's ``INTER_LINEAR``: grid pixel j is centred on frame position
+(j + 0.5) W / w - 0.5, and frame pixel X reads grid coordinate (X + 0.5) w / W - 0.5, the exact inverse,
+so the matte lands where the model saw the person. Inside the low-res pyramid, block means are centred
+too, so those resizes use ``half_pixel`` as well.
 """
 
 from __future__ import annotations
@@ -64,6 +71,10 @@ BLUR_FALLBACK = 0.05
 
 INPUTS = ("frame", "settings", "state_in")
 OUTPUTS = ("image", "alpha", "state_out")
+# The onnxruntime (grid) form: the backend resizes the frame to the grid and composes at full size.
+GRID_INPUTS = ("frame_grid", "settings", "state_in")
+GRID_OUTPUTS = ("alpha_grid", "gain_grid", "backdrop_grid", "state_out")
+GRID_TARGETS = ("onnxruntime",)
 
 
 def seg_grid(segmentation: onnx.ModelProto) -> tuple[int, int]:
@@ -177,53 +188,29 @@ def _background(b: GraphBuilder, small: str, matte: str, settings: str, grid: tu
     return b.add(b.mul(w_blur, b.scale(blurred, 255.0)), b.mul(w_studio, studio))
 
 
-def _upsample(b: GraphBuilder, x: str, channels: int, half_hw: str, full_hw: str) -> str:
-    """A smooth map at the grid -> frame size: bilinear (asymmetric) to half size, then nearest x2.
-
-    For maps that vary over tens of pixels (relight gain, blurred backdrop) the 2x2 steps are far below
-    a grey level; about 2x cheaper than one bilinear resize to full size on ONNX Runtime's CPU. Never
-    used for the matte, whose edge would become a staircase.
-    """
-    half = b.resize(x, b.concat([b.ints([1, channels]), half_hw], axis=0), "asymmetric")
-    return b.op(
-        "Resize",
-        half,
-        "",
-        "",
-        b.concat([b.ints([1, channels]), full_hw], axis=0),
-        mode="nearest",
-        coordinate_transformation_mode="asymmetric",
-        nearest_mode="floor",
-    )
-
-
-def _frame_in(b: GraphBuilder, frame: str, target: str) -> tuple[str, str]:
+def _frame_in(b: GraphBuilder, frame: str) -> tuple[str, str]:
     """The uint8 NHWC frame as float32 planar [1,3,H,W], and the frame's shape [1,H,W,3] (int64).
 
-    ONNX Runtime transposes the uint8 bytes first (a quarter of the memory traffic); TensorRT keeps
-    uint8 only on the network's boundary, so its graph casts the input itself and transposes floats.
+    TensorRT keeps uint8 only on the network's boundary, so the graph casts the input itself and
+    transposes floats.
     """
-    if target == "onnxruntime":
-        return b.op("Cast", b.op("Transpose", frame, perm=[0, 3, 1, 2]), to=TensorProto.FLOAT), b.op("Shape", frame)
     nhwc = b.op("Cast", frame, to=TensorProto.FLOAT)
     return b.op("Transpose", nhwc, perm=[0, 3, 1, 2]), b.op("Shape", nhwc)
 
 
-def _to_uint8(b: GraphBuilder, x: str, target: str, output: str) -> None:
+def _to_uint8(b: GraphBuilder, x: str, output: str) -> None:
     """Planar float [1,3,H,W] -> the graph output ``output``: uint8 NHWC, rounded half to even, saturated.
 
-    ``QuantizeLinear`` (scale 1, zero point 0) does exactly Clip + Round + Cast in one pass, about ten
-    times faster on ONNX Runtime's CPU; TensorRT only quantizes to int8 and accepts uint8 only as a
-    network input or output, so its graph transposes the floats and spells the three operators out,
-    the final Cast writing the output itself (TensorRT fuses them into one kernel). Same function,
-    tested equal.
+    TensorRT only quantizes to int8 and accepts uint8 only as a network input or output, so the graph
+    transposes the floats and spells Clip + Round + Cast out, the final Cast writing the output itself
+    (TensorRT fuses them into one kernel).
     """
-    if target == "onnxruntime":
-        image = b.op("Transpose", b.op("QuantizeLinear", x, b.const(1.0), b.const(0, np.uint8)), perm=[0, 2, 3, 1])
-        b.nodes.append(helper.make_node("Identity", [image], [output], name=f"out/{output}"))
-        return
     rounded = b.op("Round", b.clip(b.op("Transpose", x, perm=[0, 2, 3, 1]), 0.0, 255.0))
     b.nodes.append(helper.make_node("Cast", [rounded], [output], name=f"out/{output}", to=TensorProto.UINT8))
+
+
+def _nhwc_out(b: GraphBuilder, x: str, output: str) -> None:
+    b.nodes.append(helper.make_node("Transpose", [x], [output], name=f"out/{output}", perm=[0, 2, 3, 1]))
 
 
 def build_studio_graph(
@@ -231,9 +218,10 @@ def build_studio_graph(
 ) -> onnx.ModelProto:
     """Compose the per-frame studio graph around ``segmentation`` (NHWC [1,h,w,3] -> [1,h,w,1]).
 
-    ``target``: ``onnxruntime`` or ``tensorrt`` (the form a backend declares in the registry); the two
-    graphs compute the same function and differ only in where the uint8 frame and image are converted
-    (see ``_frame_in`` and ``_to_uint8``).
+    ``target``: ``onnxruntime`` or ``tensorrt`` (the form a backend declares in the registry). The
+    ``tensorrt`` graph takes the frame and returns the image; the ``onnxruntime`` graph takes the frame
+    resized to the grid and returns the maps at the grid, which ``engines.compose`` brings to full size.
+    The two compute the same function (module doc); the CPU form's resizes round to uint8 on the way in.
     """
     targets = graph_targets()  # the forms the registered backends declare
     if target not in targets:
@@ -246,13 +234,17 @@ def build_studio_graph(
             f"segmentation model for variant {variant!r}: expected a {VARIANTS[variant]} input grid, found {grid}",
             "pass the model that matches the variant",
         )
+    on_grid = target in GRID_TARGETS
     b = GraphBuilder()
     b.stage = "pre"
-    frame, settings, state_in = INPUTS
-    planar, frame_shape = _frame_in(b, frame, target)  # float [1,3,H,W], int64 [1,H,W,3]
-    height_width = b.op("Slice", frame_shape, b.ints([1]), b.ints([3]), b.ints([0]))
-
-    small = b.scale(b.resize(planar, b.ints([1, 3, *grid]), "asymmetric"), 1.0 / 255.0)  # BGR [0,1]
+    settings, state_in = INPUTS[1:]
+    if on_grid:  # the backend resized the frame to the grid (cv2 INTER_LINEAR, centred)
+        planar_small = b.op("Cast", b.op("Transpose", GRID_INPUTS[0], perm=[0, 3, 1, 2]), to=TensorProto.FLOAT)
+    else:
+        planar, frame_shape = _frame_in(b, INPUTS[0])  # float [1,3,H,W], int64 [1,H,W,3]
+        height_width = b.op("Slice", frame_shape, b.ints([1]), b.ints([3]), b.ints([0]))
+        planar_small = b.resize(planar, b.ints([1, 3, *grid]), "half_pixel")
+    small = b.scale(planar_small, 1.0 / 255.0)  # BGR [0,1]
     seg_input = b.op("Transpose", b.op("Gather", small, b.ints([2, 1, 0]), axis=1), perm=[0, 2, 3, 1])
     luma_weights = b.const(np.array([LUMA_BGR], np.float32))
     # A MatMul over the flattened planes, not a 1x1 Conv: ORT would wrap a Conv in layout reorders.
@@ -267,34 +259,36 @@ def build_studio_graph(
     alpha_grid = b.clip(b.offset(b.scale(refined, MATTE_CONTRAST), 0.5 - MATTE_CONTRAST * MATTE_CENTRE), 0.0, 1.0)
     gain = build_relight_gain(b, small, luma, matte, settings)
     backdrop = _background(b, small, matte, settings, grid)
+    b.nodes.append(helper.make_node("Identity", [state_out], ["state_out"], name="out/state_out"))
 
     b.stage = "compose"
-    keep = b.setting(settings, S.IDX_BG_ONEHOT.start)
-    # The matte goes to full size by one bilinear resize (a smooth, staircase-free edge); the smooth
-    # maps (gain - keep, backdrop) share one cheaper two-step upsample.
-    alpha = b.resize(alpha_grid, b.concat([b.ints([1, 1]), height_width], axis=0), "asymmetric")
-    half_hw = b.op("Div", b.add(height_width, b.ints([1, 1])), b.ints([2, 2]))
-    maps_full = _upsample(b, b.concat([b.sub(gain, keep), backdrop], axis=1), 6, half_hw, height_width)
-    gain_full, backdrop_full = b.op("Split", maps_full, b.ints([3, 3]), axis=1, n_out=2)
-    person_gain = b.add(keep, b.mul(alpha, gain_full))  # keep + alpha * (gain - keep)
-    out = b.add(b.mul(planar, person_gain), b.mul(b.sub(b.const(1.0), alpha), backdrop_full))
-    _to_uint8(b, out, target, "image")
-    alpha_shape = b.concat([b.op("Slice", frame_shape, b.ints([0]), b.ints([3]), b.ints([0])), b.ints([1])], 0)
-    alpha_out = b.op("Reshape", alpha, alpha_shape)
-    for src, dst in ((alpha_out, "alpha"), (state_out, "state_out")):
-        b.nodes.append(helper.make_node("Identity", [src], [dst], name=f"out/{dst}"))
+    state_info = value_info("state_out", FLOAT, [1, *grid, 1])
+    if on_grid:
+        for src, dst in ((alpha_grid, "alpha_grid"), (gain, "gain_grid"), (backdrop, "backdrop_grid")):
+            _nhwc_out(b, src, dst)
+        inputs = [value_info("frame_grid", UINT8, [1, *grid, 3])]
+        outputs = [value_info("alpha_grid", FLOAT, [1, *grid, 1]), value_info("gain_grid", FLOAT, [1, *grid, 3]),
+                   value_info("backdrop_grid", FLOAT, [1, *grid, 3]), state_info]
+    else:
+        keep = b.setting(settings, S.IDX_BG_ONEHOT.start)
+        # One bilinear resize each for the matte and for the smooth maps (gain, backdrop) together.
+        alpha = b.resize(alpha_grid, b.concat([b.ints([1, 1]), height_width], axis=0), "half_pixel")
+        maps = b.resize(b.concat([gain, backdrop], axis=1), b.concat([b.ints([1, 6]), height_width], axis=0),
+                        "half_pixel")
+        gain_full, backdrop_full = b.op("Split", maps, b.ints([3, 3]), axis=1, n_out=2)
+        person_gain = b.add(keep, b.mul(alpha, b.sub(gain_full, keep)))  # keep + alpha * (gain - keep)
+        out = b.add(b.mul(planar, person_gain), b.mul(b.sub(b.const(1.0), alpha), backdrop_full))
+        _to_uint8(b, out, "image")
+        alpha_shape = b.concat([b.op("Slice", frame_shape, b.ints([0]), b.ints([3]), b.ints([0])), b.ints([1])], 0)
+        b.nodes.append(helper.make_node("Reshape", [alpha, alpha_shape], ["alpha"], name="out/alpha"))
+        inputs = [value_info("frame", UINT8, [1, "H", "W", 3])]
+        outputs = [value_info("image", UINT8, [1, "H", "W", 3]), value_info("alpha", FLOAT, [1, "H", "W", 1]),
+                   state_info]
 
     model = b.model(
-        inputs=[
-            value_info("frame", UINT8, [1, "H", "W", 3]),
-            value_info("settings", FLOAT, [S.SETTINGS_SIZE]),
-            value_info("state_in", FLOAT, [1, *grid, 1]),
-        ],
-        outputs=[
-            value_info("image", UINT8, [1, "H", "W", 3]),
-            value_info("alpha", FLOAT, [1, "H", "W", 1]),
-            value_info("state_out", FLOAT, [1, *grid, 1]),
-        ],
+        inputs=[*inputs, value_info("settings", FLOAT, [S.SETTINGS_SIZE]),
+                value_info("state_in", FLOAT, [1, *grid, 1])],
+        outputs=outputs,
         name=f"headshot_studio_{variant}_{target}",
         doc="Headshot Studio graph: segmentation, temporal matte, guided refinement, relight, background.",
     )

@@ -6,6 +6,10 @@ image). The model is read by its I/O names, so the same code runs two kinds of m
 * the studio graph (``engines.graph``): inputs ``frame`` uint8 [1,H,W,3] BGR, ``settings`` float32 [N],
   ``state_in`` float32 (the previous low-res matte); outputs ``image`` uint8 [1,H,W,3], ``alpha``
   [1,H,W,1] (float32 or uint8), ``state_out`` (fed back as the next ``state_in``);
+* the studio graph's CPU form, which stops at the segmentation grid: inputs ``frame_grid`` uint8
+  [1,h,w,3] (the frame resized to the grid here), ``settings``, ``state_in``; outputs ``alpha_grid``,
+  ``gain_grid``, ``backdrop_grid`` and ``state_out``. The full-resolution step (upsample and blend) then
+  runs here, with OpenCV (``engines.compose``), and the caller gets the same ``EngineOutput``;
 * a bare segmentation model (the converted .tflite): one float32 input [1,h,w,3] RGB in [0,1] and one
   output [1,h,w,1]. The backend then does MediaPipe's own pre- and post-processing on the CPU (the
   corner-mapped warp to h x w, and a bilinear upsample back), so the matte equals MediaPipe's and
@@ -28,11 +32,13 @@ import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
 
+from engines import compose
 from engines.cache import sha256_bytes
 from engines.errors import EngineError
 
 log = logging.getLogger(__name__)
 
+GRID_OUTPUTS = ("alpha_grid", "gain_grid", "backdrop_grid", "state_out")  # the grid form's (engines.graph)
 PRECISIONS = ("fp32", "fp16", "int8")
 
 
@@ -82,11 +88,14 @@ class TensorSpec:
 
 @dataclass(frozen=True)
 class IOPlan:
-    """Which model tensor plays which role. ``bare`` means a segmentation model without the studio graph."""
+    """Which model tensor plays which role. ``bare`` means a segmentation model without the studio graph;
+    ``composed`` the studio graph's grid form (``frame`` and ``alpha`` are then ``frame_grid`` and
+    ``alpha_grid``, and the full-resolution step runs in ``engines.compose``)."""
 
     frame: TensorSpec
     alpha: TensorSpec
     bare: bool = False
+    composed: bool = False
     settings: TensorSpec | None = None
     state_in: TensorSpec | None = None
     state_out: str | None = None
@@ -94,7 +103,7 @@ class IOPlan:
 
     @property
     def grid(self) -> tuple[int, int]:
-        """(h, w) of a bare model's input."""
+        """(h, w) of a bare or grid-form model's input."""
         return int(self.frame.shape[1] or 0), int(self.frame.shape[2] or 0)
 
 
@@ -121,6 +130,17 @@ def plan_io(inputs: list[TensorSpec], outputs: list[TensorSpec]) -> IOPlan:
         return IOPlan(frame=frame, alpha=by_out["alpha"], settings=by_in.get("settings"), state_in=state_in,
                       state_out="state_out" if state_in is not None else None,
                       image="image" if "image" in by_out else None)
+    if "frame_grid" in by_in:
+        frame, missing = by_in["frame_grid"], [n for n in GRID_OUTPUTS if n not in by_out]
+        if frame.dtype != "uint8" or not frame.fixed or len(frame.shape) != 4 or frame.shape[3] != 3 or missing:
+            raise EngineError(f"model with a 'frame_grid' input: expected uint8 [1,h,w,3] and outputs "
+                              f"{', '.join(GRID_OUTPUTS)} ({found})", "rebuild the studio graph with engines.graph")
+        state_in = by_in.get("state_in")
+        if state_in is None or not state_in.fixed or set(by_in) - {"frame_grid", "settings", "state_in"}:
+            raise EngineError(f"model with a 'frame_grid' input: expected inputs frame_grid, settings, state_in "
+                              f"({found})", "rebuild the studio graph with engines.graph")
+        return IOPlan(frame=frame, alpha=by_out["alpha_grid"], composed=True, settings=by_in.get("settings"),
+                      state_in=state_in, state_out="state_out")
     if len(inputs) == 1 and len(outputs) == 1:
         (x,), (y,) = inputs, outputs
         if (x.dtype == "float32" and x.fixed and len(x.shape) == 4 and x.shape[0] == 1 and x.shape[3] == 3
@@ -217,6 +237,7 @@ class Engine(abc.ABC):
         self._state: np.ndarray | None = None
         self._opened = False
         self._closed = False
+        self._composer = compose.Composer()  # the grid form's full-resolution step, with its buffers
         self.choice = ""  # set by ``auto``: which backend it chose and why not the others
 
     def choice_details(self) -> dict[str, str]:
@@ -297,16 +318,18 @@ class Engine(abc.ABC):
         """Process one BGR uint8 frame: the matte at the frame's resolution and the processed image."""
         plan = self.io
         frame = check_frame(frame_bgr)
+        vector = None
         if plan.bare:
             feeds = {plan.frame.name: mediapipe_input(frame, plan.grid)}
         else:
-            feeds = {plan.frame.name: frame[None]}
+            feeds = {plan.frame.name: compose.to_grid(frame, plan.grid) if plan.composed else frame[None]}
             vector = settings_vector(settings, plan.settings)
             if vector is not None and plan.settings is not None:
                 feeds[plan.settings.name] = vector
             if plan.state_in is not None and self._state is not None:
                 feeds[plan.state_in.name] = self._state
-        wanted = [plan.alpha.name] + [n for n in (plan.image, plan.state_out) if n]
+        wanted = (list(GRID_OUTPUTS) if plan.composed
+                  else [plan.alpha.name] + [n for n in (plan.image, plan.state_out) if n])
         outs = self._infer(feeds, wanted)
         if plan.bare:
             small = to_alpha(outs[plan.alpha.name])
@@ -314,5 +337,9 @@ class Engine(abc.ABC):
             return EngineOutput(alpha=alpha, image=frame)
         if plan.state_out is not None:
             self._state = np.array(outs[plan.state_out], dtype=np.float32, copy=True)
+        if plan.composed:
+            image, alpha = self._composer(frame, outs["alpha_grid"][0, ..., 0], outs["gain_grid"][0],
+                                          outs["backdrop_grid"][0], compose.keep_weight(vector))
+            return EngineOutput(alpha=alpha, image=image)
         image = outs[plan.image][0] if plan.image else frame
         return EngineOutput(alpha=to_alpha(outs[plan.alpha.name]), image=np.ascontiguousarray(image))

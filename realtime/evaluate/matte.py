@@ -109,29 +109,24 @@ class _Converted:
 
 
 class _Ours:
-    """The studio graph's ``alpha`` with the temporal state fed back (``reset`` before a new scene)."""
+    """The live engine's ``alpha`` (studio graph on ONNX Runtime, composed at full size as the loop does it),
+    the temporal state fed back (``reset`` before a new scene)."""
 
     def __init__(self, smoothing: float) -> None:
-        import onnxruntime as ort
-
+        from engines.backends.onnxruntime import OnnxRuntimeEngine
         from engines.graph import build_studio_graph
         from engines.models import load_segmentation_model
         from engines.settings import StudioSettings
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 2
         model = build_studio_graph(load_segmentation_model("general"))
-        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        self._settings = replace(StudioSettings(relight=False), smoothing=smoothing).to_tensor()
-        self.reset()
+        self._engine = OnnxRuntimeEngine(model, threads=2).open()
+        self._settings = replace(StudioSettings(relight=False), smoothing=smoothing)
 
     def reset(self) -> None:
-        self._state = np.zeros((1, *GRID, 1), np.float32)
+        self._engine.reset()
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        _, alpha, self._state = self._session.run(
-            None, {"frame": frame[None], "settings": self._settings, "state_in": self._state})
-        return alpha[0, ..., 0]
+        return self._engine.run(frame, self._settings).alpha
 
     def settled(self, frame: np.ndarray) -> np.ndarray:
         self.reset()
@@ -140,13 +135,13 @@ class _Ours:
         return self(frame)
 
     def relit(self, frame: np.ndarray) -> np.ndarray:
-        """The graph's image at the default relight settings (background kept), state settled."""
+        """The engine's image at the default relight settings (background kept), state settled from zero."""
         from engines.settings import StudioSettings
 
-        settings, state = StudioSettings().to_tensor(), np.zeros((1, *GRID, 1), np.float32)
+        self.reset()
         for _ in range(3):
-            image, _, state = self._session.run(None, {"frame": frame[None], "settings": settings, "state_in": state})
-        return image[0]
+            image = self._engine.run(frame, StudioSettings()).image
+        return image
 
 
 class _MediaPipe:

@@ -100,6 +100,8 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
     if sheet is not None and shots:
         width = min(s.shape[1] for s in shots)
         cv2.imwrite(str(sheet), np.vstack([cv2.resize(s, (width, s.shape[0] * width // s.shape[1])) for s in shots]))
+    if not da:  # no photo with one frontal face on the person (e.g. a small --limit): nothing to average
+        return {"faces": 0}
     b, a = np.asarray(before), np.asarray(after)
     return {
         "faces": len(da), "da_mean": float(np.mean(da)), "da_abs_mean": float(np.mean(np.abs(da))),
@@ -113,6 +115,9 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
 
 
 def markdown(s: dict[str, float]) -> str:
+    if not s["faces"]:
+        return ("Relight: no faces: none of the photos read had exactly one frontal face on the person "
+                "(OpenCV cascade), so there are no relight figures; read more photos (a larger --limit).")
     return "\n".join([
         f"Relight at the default settings on the {s['faces']} photos with one frontal face (OpenCV cascade), "
         "scaled like the matte photos. "

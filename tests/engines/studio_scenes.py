@@ -7,9 +7,10 @@ from functools import cache
 import cv2
 import numpy as np
 import onnx
-import onnxruntime as ort
 import skimage.data
 
+from engines.backends.base import Engine
+from engines.backends.onnxruntime import OnnxRuntimeEngine
 from engines.graph import build_studio_graph, standin_segmentation
 from engines.settings import StudioSettings
 
@@ -23,32 +24,24 @@ def real_segmentation() -> onnx.ModelProto:
 
 
 @cache
-def session(kind: str = "real", target: str = "onnxruntime") -> ort.InferenceSession:
+def session(kind: str = "real", target: str = "onnxruntime") -> Engine:
+    """The studio graph of ``target``'s form on ONNX Runtime's CPU, behind the Engine API (the
+    ``onnxruntime`` form composes at full size in engines.compose; the ``tensorrt`` form in the graph)."""
     seg = real_segmentation() if kind == "real" else standin_segmentation()
-    model = build_studio_graph(seg, target=target)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return OnnxRuntimeEngine(build_studio_graph(seg, target=target), threads=2).open()
 
 
 def run_frames(
-    sess: ort.InferenceSession, frames: list[np.ndarray], settings: StudioSettings
+    engine: Engine, frames: list[np.ndarray], settings: StudioSettings
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Feed frames in order with the state loop closed; returns (image HxWx3, alpha HxW) per frame."""
-    grid = (256, 256)
-    state = np.zeros((1, *grid, 1), np.float32)
-    out = []
-    for frame in frames:
-        image, alpha, state = sess.run(
-            None, {"frame": frame[None], "settings": settings.to_tensor(), "state_in": state}
-        )
-        out.append((image[0], alpha[0, ..., 0]))
-    return out
+    """Feed frames in order from a fresh state (the engine keeps it); returns (image HxWx3, alpha HxW) per frame."""
+    engine.reset()
+    return [(out.image, out.alpha) for out in (engine.run(frame, settings) for frame in frames)]
 
 
-def settle(sess: ort.InferenceSession, frame: np.ndarray, settings: StudioSettings) -> tuple[np.ndarray, np.ndarray]:
+def settle(engine: Engine, frame: np.ndarray, settings: StudioSettings) -> tuple[np.ndarray, np.ndarray]:
     """The output once temporal smoothing has converged on a still frame."""
-    return run_frames(sess, [frame] * 4, settings)[-1]
+    return run_frames(engine, [frame] * 4, settings)[-1]
 
 
 @cache

@@ -44,12 +44,21 @@ def _synthetic_person(width: int, height: int, dx: int = 0) -> tuple[np.ndarray,
 @pytest.mark.parametrize("target", graph_targets())
 def test_graph_contract(target: str) -> None:
     model = build_studio_graph(standin_segmentation(), target=target)
-    assert [i.name for i in model.graph.input] == list(G.INPUTS)
-    assert [o.name for o in model.graph.output] == list(G.OUTPUTS)
     types = {v.name: v.type.tensor_type for v in [*model.graph.input, *model.graph.output]}
-    assert types["frame"].elem_type == onnx.TensorProto.UINT8 and types["image"].elem_type == onnx.TensorProto.UINT8
+    shapes = {name: [d.dim_param or d.dim_value for d in t.shape.dim] for name, t in types.items()}
+    if target in G.GRID_TARGETS:  # stops at the grid: the backend resizes and composes (engines.compose)
+        assert [i.name for i in model.graph.input] == list(G.GRID_INPUTS)
+        assert [o.name for o in model.graph.output] == list(G.GRID_OUTPUTS)
+        assert types["frame_grid"].elem_type == onnx.TensorProto.UINT8 and shapes["frame_grid"] == [1, 256, 256, 3]
+        assert shapes["alpha_grid"] == [1, 256, 256, 1]
+        assert shapes["gain_grid"] == shapes["backdrop_grid"] == [1, 256, 256, 3]
+    else:
+        assert [i.name for i in model.graph.input] == list(G.INPUTS)
+        assert [o.name for o in model.graph.output] == list(G.OUTPUTS)
+        assert types["frame"].elem_type == onnx.TensorProto.UINT8
+        assert types["image"].elem_type == onnx.TensorProto.UINT8
+        assert shapes["frame"] == [1, "H", "W", 3]
     assert [d.dim_value for d in types["settings"].shape.dim] == [SETTINGS_SIZE]
-    assert [d.dim_param or d.dim_value for d in types["frame"].shape.dim] == [1, "H", "W", 3]
     assert {o.domain: o.version for o in model.opset_import} == {"": 17}
     used = {n.op_type for n in model.graph.node}
     assert used <= TRT_OPS, used - TRT_OPS
@@ -76,13 +85,21 @@ def test_outputs_have_the_frame_size_and_keep_is_identity(size: tuple[int, int])
     np.testing.assert_array_equal(image, frame)
 
 
-def test_both_targets_compute_the_same_function() -> None:
+@pytest.mark.parametrize("background", ["keep", "blur", "studio"])
+def test_both_targets_compute_the_same_function(background: str) -> None:
+    """The CPU form (frame resized to the grid in uint8 by OpenCV, maps composed in engines.compose) and the
+    TensorRT form (everything in float in the graph) agree up to rounding: the uint8 grid input moves the
+    model's output by up to a few hundredths at the matte's edge (so the image there, between a person and a
+    backdrop 100+ levels apart, by a few levels), and the CPU blend rounds the relit frame and the backdrop
+    to uint8 before it blends them (a level)."""
     frame = astronaut_frame()
-    settings = StudioSettings(background="studio", relight_strength=1.0)
+    settings = StudioSettings(background=background, relight_strength=1.0)
     a = settle(session("real", "onnxruntime"), frame, settings)
     b = settle(session("real", "tensorrt"), frame, settings)
-    np.testing.assert_array_equal(a[0], b[0])
-    np.testing.assert_array_equal(a[1], b[1])
+    image_diff = np.abs(a[0].astype(np.int16) - b[0].astype(np.int16))
+    alpha_diff = np.abs(a[1] - b[1])
+    assert np.mean(image_diff <= 2) >= 0.998 and image_diff.mean() < 0.15, (image_diff.max(), image_diff.mean())
+    assert alpha_diff.max() < 0.05 and np.mean(alpha_diff <= 2 / 255) >= 0.98, alpha_diff.max()  # edge band
 
 
 def test_real_matte_finds_the_person() -> None:
@@ -145,10 +162,11 @@ def _noisy_still(n: int) -> list[np.ndarray]:
 
 
 def _states(frames: list[np.ndarray], settings: StudioSettings) -> list[np.ndarray]:
-    sess, state, out = session("real"), np.zeros((1, 256, 256, 1), np.float32), []
+    engine, out = session("real"), []
+    engine.reset()
     for frame in frames:
-        _, _, state = sess.run(None, {"frame": frame[None], "settings": settings.to_tensor(), "state_in": state})
-        out.append(state[0, ..., 0])
+        engine.run(frame, settings)
+        out.append(engine._state[0, ..., 0].copy())
     return out
 
 

@@ -36,18 +36,21 @@ def test_segmentation_fp16_keeps_io_and_stays_close(segmentation_model, astronau
 
 
 def test_studio_graph_fp16_is_within_2_levels(studio_model, astronaut_bgr):
+    from engines.backends import open_backend
     from engines.settings import StudioSettings
 
     half = to_fp16(studio_model)
     assert _io(half) == _io(studio_model)
     frame = astronaut_bgr[::2, ::2].copy()
-    for settings in (StudioSettings(), StudioSettings(background="studio"), StudioSettings(background="blur")):
-        feeds = {"frame": frame[None], "settings": settings.to_tensor(),
-                 "state_in": np.zeros((1, 256, 256, 1), np.float32)}
-        ref, out = _session(studio_model).run(None, feeds), _session(half).run(None, feeds)
-        image_diff = np.abs(ref[0].astype(np.int16) - out[0].astype(np.int16))
-        assert np.mean(image_diff <= 2) >= 0.999
-        assert np.mean(np.abs(ref[1] - out[1]) <= 2 / 255) >= 0.999
+    with open_backend("onnxruntime", studio_model, threads=1) as fp32, \
+            open_backend("onnxruntime", studio_model, precision="fp16", threads=1) as fp16:
+        for settings in (StudioSettings(), StudioSettings(background="studio"), StudioSettings(background="blur")):
+            fp32.reset()
+            fp16.reset()
+            ref, out = fp32.run(frame, settings), fp16.run(frame, settings)
+            image_diff = np.abs(ref.image.astype(np.int16) - out.image.astype(np.int16))
+            assert np.mean(image_diff <= 2) >= 0.999
+            assert np.mean(np.abs(ref.alpha - out.alpha) <= 2 / 255) >= 0.999
 
 
 def test_resize_scales_stay_float32():

@@ -47,9 +47,10 @@ def test_boundary_is_uint8_only_through_casts(trt_studio_model):
 
 
 def test_onnxruntime_graph_is_not_for_tensorrt(studio_model):
-    """The CPU graph keeps its faster uint8 transposes and QuantizeLinear to uint8: the lint says why not."""
+    """The CPU graph transposes its uint8 grid input before the Cast (a quarter of the bytes): the lint says why
+    TensorRT would refuse it."""
     problems = "\n".join(lint(studio_model))
-    assert "UINT8 intermediate" in problems and "QuantizeLinear" in problems and "only a Cast may read it" in problems
+    assert "UINT8 intermediate" in problems and "only a Cast may read it" in problems
 
 
 def test_int32_bias_dequantization_fails(int32_bias_qdq_segmentation):
