@@ -56,6 +56,19 @@ class Sink(Protocol):
         """Called when no frame came for a while (``source_state`` is e.g. "reconnecting")."""
 
 
+class BaseSink:
+    """A sink with nothing to do while no frame comes: subclass it and write ``send`` (a watcher in a test,
+    the bench's overlay); a sink that shows the source's state (a window) overrides ``idle`` too."""
+
+    name = "sink"
+
+    def send(self, frame: FrameResult) -> None:
+        raise NotImplementedError
+
+    def idle(self, source_state: str) -> None:
+        """Nothing to show."""
+
+
 class Controls(Protocol):
     """The live session's controls (:class:`realtime.session.Session`): commands sent to it from keys, the
     booth or sinks are applied here, at the top of each frame, before any stage runs on it."""
@@ -141,9 +154,7 @@ class Loop:
                     break
                 else:
                     for sink in self.sinks:
-                        idle = getattr(sink, "idle", None)
-                        if idle is not None:
-                            idle(self.source.state)
+                        sink.idle(self.source.state)
         finally:
             self._max_frames = 0  # no reading ahead outside run()
             self.stats.seconds = time.monotonic() - started

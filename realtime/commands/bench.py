@@ -40,6 +40,9 @@ class OverlaySink:
 
         render_overlay(frame.output, frame.assessment, OverlayView(fps=30.0, latency_ms=0.0))
 
+    def idle(self, source_state: str) -> None:
+        """Nothing to draw without a frame."""
+
 
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace

@@ -14,7 +14,7 @@ import pytest
 from realtime.booth.layout import MIN_TAKE_W, intersects, live_layout, person_box, picture_rect
 from realtime.booth.machine import State
 from realtime.booth.screens import BoothView, render
-from realtime.loop import Loop
+from realtime.loop import BaseSink, Loop
 from realtime.sinks.overlay import CANVAS_SIZE, fit_frame
 from realtime.sources.base import FrameSource, SourceFrame
 from realtime.sources.demo import DemoRenderer
@@ -156,7 +156,7 @@ def test_buttons_never_cover_the_person_on_the_demo(stages, renderer, tmp_path):
     empty = DemoRenderer(script=tuple(replace(k, x=-5.0) for k in DEMO_SCRIPT))  # the person far off-screen
     checked: list[float] = []
 
-    class Check:
+    class Check(BaseSink):
         name = "check"
 
         def send(self, frame):

@@ -16,7 +16,7 @@ from realtime.booth.session import SessionStore
 from realtime.booth.shots import CaptureStageShots
 from realtime.booth.sink import BoothSink
 from realtime.capture.stage import CaptureStage
-from realtime.loop import Loop
+from realtime.loop import BaseSink, Loop
 from realtime.pipeline import PipelineOptions, open_pipeline
 from realtime.sources.base import FrameSource, SourceFrame
 from realtime.sources.demo import DemoRenderer
@@ -25,7 +25,7 @@ from realtime.sources.demo_script import DEMO_DURATION_S, hold_phase
 FPS = 6.0  # fewer frames than a camera, same session: every clock here is the frames' source time
 
 
-class FrameClock:
+class FrameClock(BaseSink):
     """The booth's clock in these runs: the time of the frame being shown. The demo is read as fast as the
     pipeline goes, and the key presses are scripted in frame time, so a sink placed before the booth sets
     this fake clock from each frame (tests/booth/test_wall_clock.py checks the booth's real clock)."""
@@ -113,7 +113,7 @@ def run_booth(stages, renderer, out, script, *, seconds: float, timing: BoothTim
                       on_new_person=stages.coach.coach.reset, report=lambda text: None, share=share)
     display.booth = booth
 
-    class Watch:
+    class Watch(BaseSink):
         name = "watch"
 
         def send(self, frame):

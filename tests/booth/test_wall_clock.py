@@ -13,7 +13,7 @@ from realtime.booth.machine import BoothMachine, BoothTiming, State
 from realtime.booth.session import SessionStore
 from realtime.booth.sink import BoothSink
 from realtime.frame import FrameResult
-from realtime.loop import Loop
+from realtime.loop import BaseSink, Loop
 from realtime.sources.base import FrameSource, SourceFrame
 from tests.booth.test_session_and_sink import FakeClock, FakeShots, KeyDisplay
 
@@ -123,7 +123,7 @@ class SlowStage:
         time.sleep(0.05)
 
 
-class Watch:
+class Watch(BaseSink):
     name = "watch"
 
     def __init__(self, booth: BoothSink) -> None:

@@ -23,7 +23,7 @@ from realtime.capture import writer
 from realtime.capture.stage import CaptureStage
 from realtime.capture.writer import write_folder
 from realtime.errors import SinkError
-from realtime.loop import Loop
+from realtime.loop import BaseSink, Loop
 from realtime.pipeline import PipelineOptions, open_pipeline
 from realtime.sources.frames import FrameListSource
 from tests.faults.fakes import hold_frames
@@ -145,7 +145,7 @@ def frames() -> list:
 def run_session(frames: list, stage_kwargs: dict, during=None) -> tuple[CaptureStage, object]:
     """The real pipeline over the hold stretch with a capture stage; ``during(stage)`` runs after each frame."""
 
-    class Watch:
+    class Watch(BaseSink):
         name = "watch"
 
         def send(self, frame) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from realtime.frame import FrameResult
-from realtime.loop import Loop
+from realtime.loop import BaseSink, Loop
 from realtime.slot import LatestSlot
 from realtime.sources.base import FrameSource, SourceFrame, ThreadedSource
 
@@ -87,7 +87,7 @@ class _ListSource(FrameSource):
         return SourceFrame(self.i - 1, np.zeros((4, 4, 3), np.uint8), time.monotonic(), self.i / 30)
 
 
-class _Recorder:
+class _Recorder(BaseSink):
     def __init__(self, name: str, log: list[str]) -> None:
         self.name = name
         self.log = log
