@@ -59,6 +59,10 @@ RANGE_FADE_STOPS = 0.5
 # channel of the mean skin colour (where there is no skin the gain is 1 whatever the ratio).
 CHROMA_EXP = 0.5
 RATIO_LIMIT = 4.0
+# Hair guard: a grid cell more than GUARD_STOPS darker than the skin level around it loses its gain over
+# the next GUARD_FADE_STOPS (shadowed skin sits near its own blurred level; hair and brows well below it).
+GUARD_STOPS = 1.0
+GUARD_FADE_STOPS = 0.5
 # Skin weight (blurred) at which the correction is applied in full: the falloff around the face.
 SKIN_COVER = 0.35
 _EPS_WEIGHT = 1e-3
@@ -140,5 +144,13 @@ def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, sett
                    1.0 / RATIO_LIMIT, RATIO_LIMIT)
     gain = b.add(chroma_gain, b.mul(b.sub(luma_gain, chroma_gain), ratio))
     b.debug.update(local=local, skin=skin, cover=cover, exposure=exposure, log_gain=log_gain)
-    shape = b.concat([b.ints([1, 3]), b.op("Slice", b.op("Shape", luma), b.ints([2]), b.ints([4]), b.ints([0]))], 0)
-    return b.resize(gain, shape, "half_pixel")
+    grid = b.op("Slice", b.op("Shape", luma), b.ints([2]), b.ints([4]), b.ints([0]))
+    gain = b.resize(gain, b.concat([b.ints([1, 3]), grid], 0), "half_pixel")
+    # Hair guard at the full segmentation grid (4x finer than the gain): a cell far darker than the skin
+    # level around it is hair, a brow or a dark collar beside the skin, not shadowed skin (whose level the
+    # face-scale blur follows), so the gain fades back to 1 there and no band of lifted hair lines the face.
+    level_here = b.resize(local, b.concat([b.ints([1, 1]), grid], 0), "half_pixel")
+    below = b.sub(level_here, b.scale(b.op("Log", b.offset(luma, 1.0 / 255.0)), GAMMA))
+    guard = b.clip(b.scale(b.offset(below, -(GUARD_STOPS + GUARD_FADE_STOPS) * ln2), -1.0 / (GUARD_FADE_STOPS * ln2)),
+                   0.0, 1.0)
+    return b.offset(b.mul(guard, b.offset(gain, -1.0)), 1.0)
