@@ -56,7 +56,7 @@ def _print_one(path: Path, folder: Path, report: dict[str, Any], as_json: bool) 
     if as_json:
         print(json.dumps({"photo": str(path), "captured": True, "folder": str(folder),
                           "report": str(folder / "report.json"), "headshot": report["headshot"],
-                          "needs": report["needs"],
+                          "needs": report["needs"], "warnings": report["warnings"],
                           "crops": {n: {"size": c["size"], "upscaled": c["upscaled"], "purpose": c["purpose"]}
                                     for n, c in report["crops"].items()},
                           "crops_refused": report["crops_refused"]}))
@@ -66,6 +66,8 @@ def _print_one(path: Path, folder: Path, report: dict[str, Any], as_json: bool) 
     print(f"  {verdict}")
     for need in report["needs"]:
         print(f"    - {need}")
+    for warning in report["warnings"]:
+        print(f"  note: {warning}")
     for name, crop in report["crops"].items():
         w, h = crop["size"]
         note = " (upscaled)" if crop["upscaled"] else ""

@@ -6,7 +6,9 @@ matte part does, so the 10-px band means what it means on a camera frame. Three 
 
 * ``raw``: the segmentation model alone (our ONNX conversion, bilinear to the frame);
 * ``live``: the studio graph's ``alpha`` (what a capture saved until now; relight off, no smoothing);
-* ``final``: :func:`realtime.capture.matting.final_matte` seeded by ``live`` and the face mesh.
+* ``final``: :func:`realtime.capture.matting.final_matte` seeded by the closer look
+  (:func:`realtime.capture.matting.person_seed`: the live graph again on a crop around the person and its
+  mirror image) and the face mesh, as still mode renders it.
 
 Figures:
 
@@ -34,7 +36,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from realtime.capture.still import MIN_FACE_PX
+from realtime.capture.still import MIN_FACE_PX, SMALL_FACE_PX
 from realtime.evaluate.matte import BAND_PX, EVAL_HEIGHT, edge_band, load, pairs
 from realtime.evaluate.report import Section
 
@@ -78,13 +80,13 @@ def composite(image: np.ndarray, truth: np.ndarray, colour: tuple[int, int, int]
 
 
 Outputs = dict[str, tuple[np.ndarray, np.ndarray]]  # method -> (alpha, colour shown over a new backdrop)
-Made = tuple[bool, bool, str | None]  # (one person or none seen, a headshot is made, the refusal)
+Made = tuple[bool, bool, str | None, bool]  # (one person or none seen, made, the refusal, small face)
 
 
 def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Made]]:
     from engines.settings import StudioSettings
     from engines.studio import open_studio_engine
-    from realtime.capture.matting import final_matte
+    from realtime.capture.matting import final_matte, person_seed
     from realtime.face.analyzer import FaceAnalyzer
 
     raw = stack.enter_context(open_studio_engine("onnxruntime", segmentation_only=True))
@@ -92,7 +94,9 @@ def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Mad
     analyzer = stack.enter_context(FaceAnalyzer(static_images=True))
     from realtime.capture.photo_words import grade_photo
     from realtime.capture.small_face import find_face
-    from realtime.capture.still import refusal
+    from realtime.capture.still import face_width, open_pose, refusal
+
+    pose = stack.enter_context(open_pose())
     from realtime.coach.profile import load_profile
 
     settings = StudioSettings(relight=False, background="keep", smoothing=0.0)
@@ -103,13 +107,19 @@ def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Mad
         live.reset()
         a_raw = raw.run(image).alpha
         a_live = live.run(image, settings).alpha
-        face, _ = find_face(analyzer, image, a_live)
-        final = final_matte(image, a_live, face.landmarks if face is not None else None)
-        why = refusal(face, grade_photo(image, face, a_live, profile)["checks"]) if face is not None else (
-            refusal(None, {}))
+        face, found_by = find_face(analyzer, image, a_live, pose)
+        def segment(crop: np.ndarray) -> np.ndarray:
+            live.reset()
+            return np.asarray(live.run(crop, settings).alpha, np.float32).squeeze()
+
+        seed = person_seed(segment, image, a_live)
+        final = final_matte(image, seed, face.landmarks if face is not None else None)
+        why = refusal(face, grade_photo(image, face, a_live, profile)["checks"] if face is not None else {},
+                      found_by)
         single = face is None or face.faces <= 1
+        small = face is not None and face_width(face) < SMALL_FACE_PX
         return ({"raw": (a_raw, image), "live": (a_live, image), "final": (final.alpha, final.foreground)},
-                (single, why is None, why))
+                (single, why is None, why, small))
 
     return run
 
@@ -121,23 +131,22 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     seconds: list[float] = []
     made: list[bool] = []
     refusals: dict[str, int] = {}
-    too_small = 0  # single-person photos whose face is below MIN_FACE_PX: no headshot is fair to ask of them
+    small_made = 0  # headshots made from a face under SMALL_FACE_PX (with the size warning)
     with ExitStack() as stack:
         methods = _open_methods(stack)
         for index, (image_path, mask_path) in enumerate(found):
             image, truth = load(image_path, mask_path)
             band = edge_band(truth)
             started = time.perf_counter()
-            outputs, (single, ok, why) = methods(image)
+            outputs, (single, ok, why, small) = methods(image)
             seconds.append(time.perf_counter() - started)
             if single:
                 made.append(ok)
+                small_made += ok and small
             if why:
-                key = "face_too_small" if "too small for a headshot" in why else (
-                    why.split(":")[0].split(" (")[0].replace(" ", "_"))
+                key = ("face_too_small" if "too small to analyse" in why else "faces_away" if "faces away" in why
+                       else why.split(":")[0].split(" (")[0].replace(" ", "_"))
                 refusals[key] = refusals.get(key, 0) + 1
-                if single and key == "face_too_small":
-                    too_small += 1
             for name, (alpha, _) in outputs.items():
                 biou[name].append(boundary_iou(alpha, truth, band))
             colour = BACKDROPS[index % len(BACKDROPS)]
@@ -156,9 +165,7 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     figures["seconds_per_photo"] = round(float(np.median(seconds)), 2)
     figures["capture.single_person_photos"] = len(made)
     figures["capture.made_share"] = round(float(np.mean(made)), 4) if made else 0.0
-    fair = len(made) - too_small
-    figures["capture.fair_photos"] = fair
-    figures["capture.made_share_fair"] = round(float(np.sum(made)) / fair, 4) if fair else 0.0
+    figures["capture.made_small_face"] = int(small_made)
     for key, count in sorted(refusals.items()):
         figures[f"capture.refused.{key}"] = count
     return Section(title="Final still matte (issue #15)", markdown=_markdown(figures), figures=figures)
@@ -177,11 +184,12 @@ def _markdown(f: dict[str, float | int | str]) -> str:
         "three mattes and the face mesh on this machine (speed proper is in `headshot bench`).\n\n"
         f"Still mode (`capture --source PHOTO`, professional profile): a headshot is made for "
         f"{f['capture.made_share']:.1%} of the {f['capture.single_person_photos']} photos where at most one "
-        f"person was seen; {f['capture.made_share_fair']:.1%} of the {f['capture.fair_photos']} of them whose "
-        f"face is at least {MIN_FACE_PX} px across at this height (target >= 95%: a smaller face is refused with "
-        "its size and the size needed, since a headshot of it would be a thumbnail at best; these photos are "
-        "full-body shots, fair to refuse and not counted in this share). A face the first look misses is "
-        "looked for again on an upscaled crop of the head end of the live matte. Refusals by reason: "
+        f"person was seen (target >= 95%). {f['capture.made_small_face']} of the headshots come from a face "
+        f"under {SMALL_FACE_PX} px across: made at native size, with the size and the photo size a full "
+        f"portrait needs in the report (a face under {MIN_FACE_PX} px is refused: too small to analyse). A "
+        "face the first look misses is looked for again on an upscaled crop of the head end of the live "
+        "matte, then of the head where the body pose puts it; the pose also tells a person seen from behind "
+        "(`faces_away`). Refusals by reason (all photos): "
         + (", ".join(f"{k.split('.', 2)[2]} {v}" for k, v in f.items() if k.startswith("capture.refused."))
            or "none") + ".\n\n"
         "Spill: the person is composited by code onto a saturated red, blue or green backdrop; the figure is "

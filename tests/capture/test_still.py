@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from realtime.capture.matting import final_matte
+from realtime.capture.matting import CROP_MARGIN, final_matte, person_seed
 from realtime.cli import main
 from realtime.sources.photo_read import expand_photos, is_still_source, read_photo
 
@@ -96,6 +96,29 @@ def test_final_matte_leaves_no_old_backdrop_colour_at_the_edge() -> None:
     assert matte.alpha[120, 120] == pytest.approx(1.0) and matte.alpha[5, 5] == pytest.approx(0.0, abs=1e-3)
     out = matte.composite(np.full((h, w, 3), 240, np.float32))
     assert out.shape == image.shape and out.dtype == np.uint8
+
+
+def test_closer_look_runs_the_model_on_the_person_and_its_mirror() -> None:
+    h, w = 300, 400
+    image = np.full((h, w, 3), 30, np.uint8)
+    image[100:200, 250:300] = 220  # the person: bright, 50x100 px
+    live = np.zeros((h, w), np.float32)
+    live[90:210, 240:310] = 1.0  # the live matte: a little too wide
+    seen: list[np.ndarray] = []
+
+    def segment(crop: np.ndarray) -> np.ndarray:  # a perfect model: bright is person; left half a bit surer
+        seen.append(crop.copy())
+        alpha = (crop[..., 0] > 128).astype(np.float32)
+        alpha[:, : crop.shape[1] // 2] *= 0.8
+        return alpha
+
+    seed = person_seed(segment, image, live)
+    margin = int(CROP_MARGIN * 120)
+    assert len(seen) == 2 and seen[0].shape[:2] == (120 + 2 * margin, 70 + 2 * margin)
+    assert np.array_equal(seen[1], seen[0][:, ::-1])  # the second look is the mirror image
+    assert seed.shape == (h, w) and seed[150, 275] == pytest.approx(0.9, abs=0.02)  # (1 + 0.8) / 2
+    assert seed[150, 245] < 0.05 and seed[0, 0] == 0.0 and seed[150, 320] == 0.0  # the wide live edge is gone
+    assert np.array_equal(person_seed(segment, image, np.zeros((h, w), np.float32)), np.zeros((h, w)))
 
 
 def test_face_is_held_opaque() -> None:
@@ -197,7 +220,7 @@ def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels
 
     from realtime.capture.photo_words import EYES_MIN_IED, EYES_UNSURE, grade_photo
     from realtime.capture.small_face import find_face
-    from realtime.capture.still import MIN_FACE_PX, refusal
+    from realtime.capture.still import MIN_FACE_PX, SMALL_FACE_PX, face_width, refusal, small_face_warnings
     from realtime.coach.profile import load_profile
     from realtime.face.analyzer import FaceAnalyzer
 
@@ -217,10 +240,21 @@ def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels
             assert abs(got[0] - (700 + ref[0] / 4)) < 3 and abs(got[1] - (300 + ref[1] / 4)) < 3
         assert abs(face.inter_eye_px - reference.inter_eye_px / 4) < 2
         assert np.all(face.landmarks[:, 0] > 690) and np.all(face.landmarks[:, 0] < 870)
-        # Too small for a headshot: refused with its size and the size needed.
+        # A small face makes a headshot at native size, with its size and the photo size a full portrait needs
+        # as a warning; only a face too small to analyse is refused.
         profile = load_profile("professional")
-        why = refusal(face, grade_photo(canvas, face, live, profile)["checks"])
-        assert why is not None and "too small for a headshot" in why and f"at least {MIN_FACE_PX} px" in why
+        assert MIN_FACE_PX <= face_width(face) < SMALL_FACE_PX
+        assert refusal(face, grade_photo(canvas, face, live, profile)["checks"]) is None
+        plans = {"square": type("Plan", (), {"size": (120, 120)})()}
+        (warning,) = small_face_warnings(face, plans)
+        need = int(np.ceil(1600 * SMALL_FACE_PX / face_width(face)))
+        assert f"only {face_width(face):.0f} px across" in warning and "square 120x120" in warning
+        assert f"at least {need} px across" in warning
+        assert small_face_warnings(reference, plans) == []
+        x0, y0, _, _ = face.face_box
+        tiny = replace(face, face_box=(x0, y0, x0 + MIN_FACE_PX - 1, y0 + MIN_FACE_PX))
+        why = refusal(tiny, grade_photo(canvas, face, live, profile)["checks"])
+        assert why is not None and "too small to analyse" in why and f"at least {SMALL_FACE_PX} px" in why
         # Closed-looking eyes on a face too small to tell (eyes closer than EYES_MIN_IED) are a warning, on a
         # large face a refusal.
         shut = replace(face, eye_open_left=0.0, eye_open_right=0.0, inter_eye_px=EYES_MIN_IED - 1.0)
@@ -230,3 +264,27 @@ def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels
         graded = grade_photo(source, big_shut, np.ones(source.shape[:2], np.float32), profile)
         assert not graded["checks"]["eyes_open"]["pass"] and EYES_UNSURE not in graded["warnings"]
         assert refusal(big_shut, graded["checks"]).startswith("eyes closed")
+
+
+@pytest.mark.parametrize(("left_x", "right_x", "nose_z", "away"), [
+    (0.55, 0.45, -0.6, False),  # facing the camera: the person's left shoulder on the image's right, nose in front
+    (0.45, 0.55, 0.3, True),  # seen from behind: shoulders in the other order, nose behind them
+    (0.45, 0.55, -0.05, False),  # turned sideways, nose level with the shoulders: not told "faces away"
+])
+def test_pose_tells_a_person_seen_from_behind(left_x: float, right_x: float, nose_z: float, away: bool) -> None:
+    from types import SimpleNamespace
+
+    from realtime.capture.small_face import pose_look
+
+    marks = [SimpleNamespace(x=0.5, y=0.3, z=0.0) for _ in range(33)]
+    marks[0] = SimpleNamespace(x=0.5, y=0.3, z=nose_z)
+    for index, x in ((2, 0.52), (5, 0.48), (7, 0.54), (8, 0.46)):  # eyes and ears: a head 8% wide
+        marks[index] = SimpleNamespace(x=x, y=0.29, z=0.0)
+    marks[11], marks[12] = SimpleNamespace(x=left_x, y=0.5, z=0.0), SimpleNamespace(x=right_x, y=0.5, z=0.0)
+    pose = SimpleNamespace(process=lambda rgb: SimpleNamespace(pose_landmarks=SimpleNamespace(landmark=marks)))
+    crop, said_away = pose_look(pose, np.zeros((500, 1000, 3), np.uint8))
+    assert said_away is away
+    assert crop is not None and crop[2] == pytest.approx(3.0 * 80, abs=2)  # 3 ear-to-ear distances
+    assert crop[0] + crop[2] / 2 == pytest.approx(500, abs=2) and crop[1] + crop[2] / 2 == pytest.approx(147, abs=2)
+    none = SimpleNamespace(process=lambda rgb: SimpleNamespace(pose_landmarks=None))
+    assert pose_look(none, np.zeros((50, 50, 3), np.uint8)) == (None, False)
