@@ -1,7 +1,8 @@
 """A real X server for window tests: Xvfb on a free display number, plus xdotool and ImageMagick helpers.
 
-Tests that need it use the ``xvfb`` fixture (tests/sinks/conftest.py, tests/booth/conftest.py); they are
-skipped with a reason only when the Xvfb binary is missing. CI installs ``xvfb xdotool imagemagick``.
+Tests that need it use the ``xdisplay`` fixture defined here (imported by tests/sinks/conftest.py,
+tests/booth/conftest.py and tests/faults/test_preview_camera_loss.py); they are skipped with a reason only
+when the Xvfb binary is missing. CI installs ``xvfb xdotool imagemagick``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 SCREEN = (1600, 1000)
 
@@ -44,6 +46,11 @@ class XDisplay:
 
     def run(self, *args: str, timeout: float = 20.0) -> subprocess.CompletedProcess:
         return subprocess.run(list(args), env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def quit(self, window: int, process: subprocess.Popen, timeout: float = 30.0) -> int:
+        """Press q in ``window`` and wait for ``process`` (the command that opened it) to end: its exit code."""
+        self.key(window, "q")
+        return process.wait(timeout=timeout)
 
     def find_window(self, title: str, timeout: float = 60.0) -> int:
         """The id of the visible window named ``title`` (waits for it, like ``xdotool search --sync``)."""
@@ -134,13 +141,6 @@ def send_wm_delete(display_name: str, window: int) -> None:
         x11.XCloseDisplay(display)
 
 
-def _free_display() -> int:
-    for number in range(90, 190):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number between :90 and :189")
-
-
 def xvfb_missing_reason() -> str | None:
     missing = [tool for tool in ("Xvfb", "xdotool", "import") if shutil.which(tool) is None]
     if "Xvfb" in missing:
@@ -152,23 +152,21 @@ def xvfb_missing_reason() -> str | None:
 
 @contextmanager
 def xvfb(screen: tuple[int, int] = SCREEN, timeout: float = 10.0) -> Iterator[XDisplay]:
-    """Start ``Xvfb :N -screen 0 WxHx24`` on a free N and stop it afterwards."""
-    for _ in range(3):  # another test run may grab the same number between the check and the start
-        number = _free_display()
-        process = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", f"{screen[0]}x{screen[1]}x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        socket = Path(f"/tmp/.X11-unix/X{number}")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and process.poll() is None and not socket.exists():
-            time.sleep(0.05)
-        if process.poll() is None and socket.exists():
-            break
-        process.kill()
-        process.wait()
-    else:
-        raise RuntimeError("Xvfb did not start")
+    """Start ``Xvfb -screen 0 WxHx24`` and stop it afterwards. ``-displayfd`` lets the server pick a free
+    display number itself and say it once it accepts connections, so a test run beside ours (or an X server
+    started between a check and our start) can never hand us its display."""
+    process = subprocess.Popen(
+        ["Xvfb", "-displayfd", "1", "-screen", "0", f"{screen[0]}x{screen[1]}x24", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.isdigit():
+            raise RuntimeError(f"Xvfb did not start (it said {line!r}, exit code {process.poll()})")
+        number = int(line)
+        deadline = time.monotonic() + timeout
+        while not Path(f"/tmp/.X11-unix/X{number}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         yield XDisplay(number, process)
     finally:
         process.terminate()
@@ -177,3 +175,28 @@ def xvfb(screen: tuple[int, int] = SCREEN, timeout: float = 10.0) -> Iterator[XD
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@contextmanager
+def killed_if_left(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """``process`` (a window command on the display), killed on the way out if it still runs: a failed
+    check must not leave a window behind."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def xdisplay() -> Iterator[XDisplay]:
+    """A real Xvfb display for a module's window tests; skipped with a reason when Xvfb is missing. Used
+    from tests/sinks/conftest.py, tests/booth/conftest.py and the camera-loss fault test."""
+    reason = xvfb_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with xvfb() as display:
+        yield display

@@ -42,40 +42,39 @@ def _conv_pads(c: _Converter, padding: int, in_hw: tuple[int, int], k_hw: tuple[
     return [t, left, b, r]
 
 
+def _emit_conv(c: _Converter, o: Any, ins: list[int], outs: list[int], w_onnx: Any, k_hw: tuple[int, int],
+               group: int, what: str) -> None:
+    """One ONNX Conv for a TFLite convolution: the kernel already in ONNX order, the optional bias, SAME or
+    VALID pads from the options, then the fused activation."""
+    strides, dil = (o.StrideH(), o.StrideW()), (o.DilationHFactor(), o.DilationWFactor())
+    in_shape = c.shape(ins[0])
+    base = c.tname(outs[0])
+    inputs = [c.value(ins[0]), c.g.const(f"{base}/W", w_onnx)]
+    if len(ins) > 2 and ins[2] >= 0:
+        inputs.append(c.g.const(f"{base}/B", c.weight(ins[2], f"{what} bias")))
+    pads = _conv_pads(c, o.Padding(), in_shape[1:3], k_hw, strides, dil)
+    suffix = "dwconv" if what == "depthwise" else "conv"
+    y = c.g.node("Conv", inputs, f"{base}/{suffix}", kernel_shape=list(k_hw), strides=list(strides),
+                 dilations=list(dil), pads=pads, group=group)
+    c.activation(y, o.FusedActivationFunction(), outs[0])
+
+
 def _conv2d(c: _Converter, op: Any, ins: list[int], outs: list[int]) -> None:
     o = c.options(op, "Conv2DOptions")
     w = c.weight(ins[1], "conv kernel")  # [O, KH, KW, I]
-    strides, dil = (o.StrideH(), o.StrideW()), (o.DilationHFactor(), o.DilationWFactor())
-    in_shape = c.shape(ins[0])
-    group = in_shape[3] // w.shape[3]
-    base = c.tname(outs[0])
-    inputs = [c.value(ins[0]), c.g.const(f"{base}/W", w.transpose(0, 3, 1, 2))]
-    if len(ins) > 2 and ins[2] >= 0:
-        inputs.append(c.g.const(f"{base}/B", c.weight(ins[2], "conv bias")))
-    pads = _conv_pads(c, o.Padding(), in_shape[1:3], w.shape[1:3], strides, dil)
-    y = c.g.node("Conv", inputs, f"{base}/conv", kernel_shape=list(w.shape[1:3]), strides=list(strides),
-                 dilations=list(dil), pads=pads, group=group)
-    c.activation(y, o.FusedActivationFunction(), outs[0])
+    group = c.shape(ins[0])[3] // w.shape[3]
+    _emit_conv(c, o, ins, outs, w.transpose(0, 3, 1, 2), w.shape[1:3], group, "conv")
 
 
 def _depthwise(c: _Converter, op: Any, ins: list[int], outs: list[int]) -> None:
     o = c.options(op, "DepthwiseConv2DOptions")
     w = c.weight(ins[1], "depthwise kernel")  # [1, KH, KW, C * M]
-    strides, dil = (o.StrideH(), o.StrideW()), (o.DilationHFactor(), o.DilationWFactor())
-    in_shape = c.shape(ins[0])
-    channels = in_shape[3]
+    channels = c.shape(ins[0])[3]
     if w.shape[3] != channels * o.DepthMultiplier() and o.DepthMultiplier() != 0:
         raise EngineError(f"depthwise kernel {w.shape} does not match {channels} channels x "
                           f"multiplier {o.DepthMultiplier()}", _UPDATE_HINT)
-    base = c.tname(outs[0])
     # Output channel c*M + m reads input channel c: exactly ONNX grouped conv with group = C.
-    inputs = [c.value(ins[0]), c.g.const(f"{base}/W", w.transpose(3, 0, 1, 2))]
-    if len(ins) > 2 and ins[2] >= 0:
-        inputs.append(c.g.const(f"{base}/B", c.weight(ins[2], "depthwise bias")))
-    pads = _conv_pads(c, o.Padding(), in_shape[1:3], w.shape[1:3], strides, dil)
-    y = c.g.node("Conv", inputs, f"{base}/dwconv", kernel_shape=list(w.shape[1:3]), strides=list(strides),
-                 dilations=list(dil), pads=pads, group=channels)
-    c.activation(y, o.FusedActivationFunction(), outs[0])
+    _emit_conv(c, o, ins, outs, w.transpose(3, 0, 1, 2), w.shape[1:3], channels, "depthwise")
 
 
 def _transpose_conv_bias(c: _Converter, op: Any, ins: list[int], outs: list[int]) -> None:

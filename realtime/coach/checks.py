@@ -51,49 +51,34 @@ def evaluate_checks(face: FaceObservation | None, lighting: LightingObservation 
     return evaluate(face, lighting, alpha, profile, **options)[0]
 
 
+# Measurements reported under the observation's own field names, in report order.
+FACE_FIELDS = ("inter_eye_px", "eye_to_chin_px", "yaw_deg", "pitch_deg", "roll_deg")
+EXPRESSION_FIELDS = ("smile", "mouth_open", "gaze", "motion_ied_per_s")
+LIGHT_FIELDS = ("exposure", "exposure_stops", "evenness", "clipped_dark", "clipped_bright", "lab_a", "lab_b",
+                "key_light_azimuth_deg", "key_light_elevation_deg", "sharpness", "backlight", "background_busyness")
+FRAMING_FIELDS = ("head_size", "eye_line", "headroom")
+
+
+def _fields(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
 def measurements(
     face: FaceObservation | None,
     lighting: LightingObservation | None,
     framing: Framing | None,
     fov_deg: float = DEFAULT_FOV_DEG,
 ) -> dict[str, float]:
-    """Raw measurements for reports (``Assessment.info``, ``headshot check --json``)."""
-    out: dict[str, float] = {}
+    """Raw measurements for reports (``Assessment.info``, ``headshot check --json``); the ones that need a
+    matte (backlight, background busyness, shoulders) only when it measured them."""
+    out: dict[str, Any] = {}
     if face is not None:
-        out.update(
-            faces=float(face.faces),
-            inter_eye_px=face.inter_eye_px,
-            eye_to_chin_px=face.eye_to_chin_px,
-            yaw_deg=face.yaw_deg,
-            pitch_deg=face.pitch_deg,
-            roll_deg=face.roll_deg,
-            eyes_open=min(face.eye_open_left, face.eye_open_right),
-            smile=face.smile,
-            mouth_open=face.mouth_open,
-            gaze=face.gaze,
-            motion_ied_per_s=face.motion_ied_per_s,
-            distance_cm=camera_distance_cm(face, fov_deg),
-        )
+        out.update(faces=face.faces, **_fields(face, FACE_FIELDS),
+                   eyes_open=min(face.eye_open_left, face.eye_open_right), **_fields(face, EXPRESSION_FIELDS),
+                   distance_cm=camera_distance_cm(face, fov_deg))
     if lighting is not None:
-        out.update(
-            exposure=lighting.exposure,
-            exposure_stops=lighting.exposure_stops,
-            evenness=lighting.evenness,
-            clipped_dark=lighting.clipped_dark,
-            clipped_bright=lighting.clipped_bright,
-            lab_a=lighting.lab_a,
-            lab_b=lighting.lab_b,
-            key_light_azimuth_deg=lighting.key_light_azimuth_deg,
-            key_light_elevation_deg=lighting.key_light_elevation_deg,
-            sharpness=lighting.sharpness,
-        )
-        if lighting.backlight is not None:
-            out["backlight"] = lighting.backlight
-        if lighting.background_busyness is not None:
-            out["background_busyness"] = lighting.background_busyness
+        out.update(_fields(lighting, LIGHT_FIELDS))
     if framing is not None:
-        out.update(head_size=framing.head_size, eye_line=framing.eye_line, headroom=framing.headroom,
-                   centring_ied=framing.centring, crown_y=framing.crown_y, eye_line_y=framing.eye_line_y)
-        if framing.shoulders is not None:
-            out["shoulders"] = framing.shoulders
-    return {k: float(v) for k, v in out.items()}
+        out.update(_fields(framing, FRAMING_FIELDS), centring_ied=framing.centring, crown_y=framing.crown_y,
+                   eye_line_y=framing.eye_line_y, shoulders=framing.shoulders)
+    return {k: float(v) for k, v in out.items() if v is not None}

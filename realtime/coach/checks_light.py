@@ -62,17 +62,21 @@ def check_evenness(ctx: CheckContext, s: CheckSettings) -> CheckResult:
     return graded(s, light.evenness, text)
 
 
-def check_backlight(ctx: CheckContext, s: CheckSettings) -> CheckResult:
-    """Band ``max``: background luminance / the face level a correct exposure gives (needs the matte)."""
-    light = ctx.lighting
-    if ctx.face is None or light is None:
+def _behind(ctx: CheckContext, s: CheckSettings, value: float | None, hidden: bool, instruction: str) -> CheckResult:
+    """A check on the room behind the person, measured through the matte: "not measured" (passing) without
+    one, and reported but never blocking when the delivered background (``hidden``) does not show it."""
+    if ctx.face is None or ctx.lighting is None:
         return _missing(ctx, s)
-    value = light.backlight
     if value is None:
         return unmeasured(s, passed=True)
-    if ctx.delivered_background == "studio":  # the room is replaced: reported, never blocking
-        return graded(s, value, None, passed=True)
-    return graded(s, value, "Light behind you: face the window instead")
+    return graded(s, value, None, passed=True) if hidden else graded(s, value, instruction)
+
+
+def check_backlight(ctx: CheckContext, s: CheckSettings) -> CheckResult:
+    """Band ``max``: background luminance / the face level a correct exposure gives (needs the matte).
+    Blur keeps the room's light, so only a studio backdrop stops it counting."""
+    value = None if ctx.lighting is None else ctx.lighting.backlight
+    return _behind(ctx, s, value, ctx.delivered_background == "studio", "Light behind you: face the window instead")
 
 
 def check_colour_cast(ctx: CheckContext, s: CheckSettings) -> CheckResult:
@@ -111,13 +115,8 @@ def check_sharpness(ctx: CheckContext, s: CheckSettings) -> CheckResult:
 
 def check_background(ctx: CheckContext, s: CheckSettings) -> CheckResult:
     """Band ``max_busyness``: background gradient energy (needs the matte). Passes whenever the profile
-    blurs or replaces the background: then a busy background does not show."""
-    light = ctx.lighting
-    if ctx.face is None or light is None:
-        return _missing(ctx, s)
-    value = light.background_busyness
-    if value is None:
-        return unmeasured(s, passed=True)
-    if ctx.delivered_background != "keep":  # the mode in effect (profile or --background), not the profile's
-        return graded(s, value, None, passed=True)
-    return graded(s, value, "Background is busy: stand in front of a plain wall, or turn on blur")
+    blurs or replaces the background (the mode in effect, profile or ``--background``): then a busy
+    background does not show."""
+    value = None if ctx.lighting is None else ctx.lighting.background_busyness
+    return _behind(ctx, s, value, ctx.delivered_background != "keep",
+                   "Background is busy: stand in front of a plain wall, or turn on blur")

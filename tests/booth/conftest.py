@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.xvfb import xdisplay
 
-from tests.xvfb import xvfb, xvfb_missing_reason
-
-
-@pytest.fixture(scope="module")
-def xdisplay():
-    reason = xvfb_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    with xvfb() as display:
-        yield display
+__all__ = ["xdisplay"]

@@ -16,6 +16,7 @@ import pytest
 
 from realtime.booth.machine import State
 from realtime.booth.screens import BoothView, render
+from tests.xvfb import killed_if_left
 
 pytestmark = pytest.mark.display
 
@@ -37,10 +38,9 @@ def test_booth_window_touch_start_and_quit(xdisplay, tmp_path):
     err = tmp_path / "stderr.txt"
     out = tmp_path / "photos"
     with open(err, "w") as stream:
-        process = subprocess.Popen([*HEADSHOT, "booth", "--source", "demo", "--out", str(out),
-                                    "--start", "press"], env=xdisplay.env,
-                                   stdout=subprocess.DEVNULL, stderr=stream)
-        try:
+        with killed_if_left(subprocess.Popen([*HEADSHOT, "booth", "--source", "demo", "--out", str(out),
+                                              "--start", "press"], env=xdisplay.env,
+                                             stdout=subprocess.DEVNULL, stderr=stream)) as process:
             window = xdisplay.find_window("Headshot Studio", timeout=90)
             wait_line(err, "started", process)
             time.sleep(1.0)
@@ -56,10 +56,5 @@ def test_booth_window_touch_start_and_quit(xdisplay, tmp_path):
             assert coaching.mean() > 60
             xdisplay.key(window, "x")
             wait_line(err, "session ended, 0 photos kept", process)
-            xdisplay.key(window, "q")
-            assert process.wait(timeout=20) == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            assert xdisplay.quit(window, process, timeout=20) == 0
     assert list(out.iterdir()) == []  # nothing accepted, nothing on disk

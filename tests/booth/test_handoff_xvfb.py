@@ -21,6 +21,7 @@ import pytest
 
 from realtime.booth.share import CROPS
 from tests.booth.test_booth_xvfb import wait_line
+from tests.xvfb import killed_if_left
 
 HEADSHOT = [sys.executable, "-m", "realtime.cli"]
 README_SHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "booth-handoff.png"
@@ -34,11 +35,11 @@ def booth_lines(path: Path) -> list[str]:
 def test_booth_share_hands_off_the_photo_through_the_screen(xdisplay, tmp_path):
     err = tmp_path / "stderr.txt"
     out = tmp_path / "photos"
+    args = [*HEADSHOT, "booth", "--source", "demo", "--out", str(out), "--start", "press",
+            "--share", "--bind", "127.0.0.1:0", "--operator-pin", "246810"]
     with open(err, "w") as stream:
-        process = subprocess.Popen([*HEADSHOT, "booth", "--source", "demo", "--out", str(out), "--start", "press",
-                                    "--share", "--bind", "127.0.0.1:0", "--operator-pin", "246810"],
-                                   env=xdisplay.env, stdout=subprocess.DEVNULL, stderr=stream)
-        try:
+        with killed_if_left(subprocess.Popen(args, env=xdisplay.env, stdout=subprocess.DEVNULL,
+                                             stderr=stream)) as process:
             window = xdisplay.find_window("Headshot Studio", timeout=90)
             wait_line(err, "started", process)
             sharing = next(line for line in booth_lines(err) if "sharing on" in line)
@@ -74,12 +75,7 @@ def test_booth_share_hands_off_the_photo_through_the_screen(xdisplay, tmp_path):
                 assert f'href="0/{crop}.jpg"' in page
                 body = urllib.request.urlopen(f"{url}0/{crop}.jpg", timeout=10).read()
                 assert body == (kept / f"{crop}.jpg").read_bytes()
-            xdisplay.key(window, "q")
-            assert process.wait(timeout=30) == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            assert xdisplay.quit(window, process, timeout=30) == 0
     port = int(base.rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import stat
 import threading
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +20,7 @@ from realtime.booth.session import SessionStore
 from realtime.booth.shots import CaptureStageShots
 from realtime.booth.sink import SAVING_NOTE, BoothSink
 from realtime.capture.stage import CaptureStage
-from realtime.loop import Loop
+from realtime.loop import BaseSink, Loop
 from realtime.pipeline import PipelineOptions, open_pipeline
 from realtime.sources.frames import FrameListSource
 from tests.faults.fakes import hold_frames
@@ -41,14 +44,19 @@ class PressingDisplay:
         return None
 
 
-def test_accepted_photo_survives_a_full_disk_and_is_saved_when_there_is_room(tmp_path, monkeypatch) -> None:
+@pytest.fixture
+def quick_retry(tmp_path, monkeypatch) -> None:
+    """Skip without a way to mount a small disk; the booth retries a refused save every 0.3 s."""
     reason = mount_unavailable(tmp_path)
     if reason:
         pytest.skip(reason)
     monkeypatch.setattr(booth_sink, "SAVE_RETRY_S", 0.3)
-    said: list[str] = []
-    seen: dict[str, object] = {}
-    frames = hold_frames(105)
+
+
+@contextmanager
+def booth_on_a_small_disk(tmp_path: Path, said: list[str]) -> Iterator[tuple[Path, list[Any], BoothSink]]:
+    """The real pipeline, a manual capture stage and a booth whose sessions go to a 256 kB tmpfs (the
+    small disk's mount point is yielded); its button is pressed in attract, coaching and review."""
     with tmpfs(tmp_path / "small", size_kb=256) as small, ExitStack() as stack:
         pipeline = open_pipeline(PipelineOptions(mirrored=True), stack)
         stage = CaptureStage(pipeline.profile, out_dir=None, fps=30.0, auto=False, once=False)
@@ -57,8 +65,16 @@ def test_accepted_photo_survives_a_full_disk_and_is_saved_when_there_is_room(tmp
                           store=SessionStore(small / "booth"),
                           machine=BoothMachine(BoothTiming(countdown_s=0.5)), report=said.append)
         display.booth = booth
+        yield small, [*pipeline.stages, stage], booth
 
-        class Watch:
+
+def test_accepted_photo_survives_a_full_disk_and_is_saved_when_there_is_room(tmp_path, quick_retry) -> None:
+    said: list[str] = []
+    seen: dict[str, object] = {}
+    frames = hold_frames(105)
+    with booth_on_a_small_disk(tmp_path, said) as (small, stages, booth):
+
+        class Watch(BaseSink):
             name = "watch"
 
             def send(self, frame) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +82,7 @@ def test_accepted_photo_survives_a_full_disk_and_is_saved_when_there_is_room(tmp
                     seen["note"], seen["state"] = booth.machine.note, booth.machine.state
                     remount(small, size_kb=64 * 1024)  # someone frees space
 
-        stats = Loop(FrameListSource(frames), [*pipeline.stages, stage], [booth, Watch()]).run()
+        stats = Loop(FrameListSource(frames), stages, [booth, Watch()]).run()
         booth.close()
         sessions = list((small / "booth").iterdir())
         photos = [p for s in sessions for p in s.iterdir()]
@@ -82,23 +98,12 @@ def test_accepted_photo_survives_a_full_disk_and_is_saved_when_there_is_room(tmp
 
 
 def test_booth_closing_on_a_full_disk_says_what_is_lost_and_leaves_no_empty_session_folder(tmp_path,
-                                                                                            monkeypatch) -> None:
+                                                                                            quick_retry) -> None:
     """Ctrl-C or SIGTERM (both end in ``close``) while an accepted photo waits for room: a last try, the
     words, and no empty ``session-…`` folder made for the photo that could not be written."""
-    reason = mount_unavailable(tmp_path)
-    if reason:
-        pytest.skip(reason)
-    monkeypatch.setattr(booth_sink, "SAVE_RETRY_S", 0.3)
     said: list[str] = []
-    with tmpfs(tmp_path / "small", size_kb=256) as small, ExitStack() as stack:
-        pipeline = open_pipeline(PipelineOptions(mirrored=True), stack)
-        stage = CaptureStage(pipeline.profile, out_dir=None, fps=30.0, auto=False, once=False)
-        display = PressingDisplay((State.ATTRACT, State.COACHING, State.REVIEW))
-        booth = BoothSink(display, stop=threading.Event(), shots=CaptureStageShots(stage),
-                          store=SessionStore(small / "booth"),
-                          machine=BoothMachine(BoothTiming(countdown_s=0.5)), report=said.append)
-        display.booth = booth
-        Loop(FrameListSource(hold_frames(105)), [*pipeline.stages, stage], [booth]).run()
+    with booth_on_a_small_disk(tmp_path, said) as (small, stages, booth):
+        Loop(FrameListSource(hold_frames(105)), stages, [booth]).run()
         assert booth.unsaved, said  # the disk is still full
         booth.close()
         left = [p.name for p in (small / "booth").iterdir()]

@@ -6,11 +6,8 @@ tests/coach/test_profile.py; these go through ``headshot``.)"""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import cv2
 import pytest
-from skimage import data
 
 from realtime.cli import main
 
@@ -25,13 +22,6 @@ BAD_PROFILES = [
     ('extends = "professional"\n[background]\nmode = "replace"\n',
      ["bad.toml", "line 3", "background.mode", '"keep", "blur", "studio"', "found 'replace'"]),
 ]
-
-
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    cv2.imwrite(str(path), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
-    return path
 
 
 def error_lines(err: str) -> list[str]:

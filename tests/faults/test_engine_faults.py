@@ -11,19 +11,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from skimage import data
 
 from engines.cache import ArtifactCache
 from engines.studio import open_studio_engine
 from realtime.cli import main
 from realtime.errors import EngineError
-
-
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    cv2.imwrite(str(path), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
-    return path
 
 
 def process(photo: Path, out: Path) -> int:

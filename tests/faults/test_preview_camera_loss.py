@@ -15,37 +15,11 @@ import numpy as np
 import pytest
 
 from realtime.sinks.overlay import GUIDE
-from tests.xvfb import XDisplay, xvfb_missing_reason
+from tests.xvfb import killed_if_left
 
 pytestmark = pytest.mark.display
 ROOT = Path(__file__).parents[2]
 TITLE = "Headshot Studio"
-
-
-@pytest.fixture(scope="module")
-def xdisplay():
-    """An Xvfb of our own: ``-displayfd`` lets the server pick a free number itself, so a test run beside
-    ours (other Xvfb tests start at :90 too) can never hand us its display."""
-    reason = xvfb_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    process = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        number = int(process.stdout.readline().strip())
-        display = XDisplay(number, process)
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{number}").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        yield display
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
 
 
 def red_band(shot: np.ndarray) -> float:
@@ -94,11 +68,9 @@ class Screen:
 def test_preview_survives_camera_loss_and_returns_to_normal(xdisplay, tmp_path) -> None:
     control = tmp_path / "control"
     control.mkdir()
-    err = open(tmp_path / "stderr.txt", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen([sys.executable, "-m", "tests.faults.preview_camera_loss", str(control),
-                                "--out", str(tmp_path / "out")], cwd=ROOT, env=xdisplay.env,
-                               stdout=subprocess.DEVNULL, stderr=err)
-    try:
+    args = [sys.executable, "-m", "tests.faults.preview_camera_loss", str(control), "--out", str(tmp_path / "out")]
+    with open(tmp_path / "stderr.txt", "w") as err, killed_if_left(
+            subprocess.Popen(args, cwd=ROOT, env=xdisplay.env, stdout=subprocess.DEVNULL, stderr=err)) as process:
         window = xdisplay.find_window(TITLE, timeout=90)
         screen = Screen(xdisplay, window, tmp_path, control)
         normal = screen.wait_for(lambda s: guide_pixels(s) > 300, 60)
@@ -119,13 +91,7 @@ def test_preview_survives_camera_loss_and_returns_to_normal(xdisplay, tmp_path) 
         time.sleep(1.5)
         assert int((control / "frames.txt").read_text()) >= drawn + 3  # live frames flow again
 
-        xdisplay.key(window, "q")
-        assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        err.close()
+        assert xdisplay.quit(window, process, timeout=30) == 0
     lines = [line for line in (tmp_path / "stderr.txt").read_text().splitlines() if line.startswith("headshot")]
     assert lines and "stopped after" in lines[-1], lines[-5:]
     if screen.stand_ins:

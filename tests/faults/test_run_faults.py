@@ -17,13 +17,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from skimage import data
 
 from realtime.cli import main
 from realtime.errors import SinkError
 from realtime.sources import register_source, unregister_source
 from realtime.sources.frames import FrameListSource
-from tests.faults.fakes import hold_frames
 
 ROOT = Path(__file__).parents[2]
 NO_SHOULDERS = 'extends = "professional"\n[checks.shoulders]\nrequired = false\n'  # the hold frames' framing
@@ -32,21 +30,6 @@ NEVER_READY = 'extends = "professional"\n[checks.head_size]\nlow = 0.95\nhigh = 
 
 def error_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("headshot")]
-
-
-@pytest.fixture(scope="module")
-def holdframes():
-    frames = hold_frames(105)
-    register_source("holdframes", lambda rest, live: FrameListSource(frames))
-    yield "holdframes:x"
-    unregister_source("holdframes")
-
-
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    cv2.imwrite(str(path), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
-    return path
 
 
 def test_sigterm_ends_a_capture_like_ctrl_c_with_exit_143(tmp_path) -> None:
