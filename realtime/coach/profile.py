@@ -3,8 +3,9 @@
 A profile is a TOML file. The built-in ones live in ``realtime/coach/profiles/``; ``id`` and ``actor``
 extend ``professional`` and list only what differs. A user profile given by path may also say
 ``extends = "professional"`` (or a path) and override a few keys. Every file is checked against
-``profile_schema`` before use, so a typo fails at load time with the file, line, key, what was expected
-and what was found, never later as a silent default in the middle of a session.
+``profile_schema`` (the sections) and the checks' own declarations (``registry``: each check's keys, and
+how they make its band) before use, so a typo fails at load time with the file, line, key, what was
+expected and what was found, never later as a silent default in the middle of a session.
 """
 
 from __future__ import annotations
