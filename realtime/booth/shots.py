@@ -63,19 +63,18 @@ class CaptureStageShots:
         self._seen: int | None = None
 
     def trigger(self) -> None:
-        self.stage.message = None
         self._waiting = True
         self.stage.trigger()
 
     def poll(self) -> Shot | str | None:
-        capture = self.stage.pending
+        capture, message = self.stage.held()
         if capture is not None and capture.capture_id != self._seen:
             self._seen = capture.capture_id
             self._waiting = False
             return Shot(capture.capture_id, review_image(capture), capture)
-        if self._waiting and self.stage.message:
+        if self._waiting and message:
             self._waiting = False
-            return str(self.stage.message)
+            return message
         return None
 
     def keep(self, shot: Shot, folder: Path) -> Path:

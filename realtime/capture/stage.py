@@ -131,7 +131,13 @@ class CaptureStage:
     # --- public API ------------------------------------------------------------------------------
     def trigger(self) -> None:
         """Take a picture now (best of the last moment). Safe to call from any thread."""
+        self.message = None  # what the last trigger said no longer applies
         self._trigger.set()
+
+    def held(self) -> tuple[Capture | None, str | None]:
+        """The capture held in memory (taken, not yet written) and what the person should hear about the
+        last trigger ("No face in the last moment: nothing captured", ...): the booth's shot and its words."""
+        return self.pending, self.message
 
     def last_capture(self) -> CaptureOutcome | None:
         """The newest written capture, for the preview's thumbnail and the booth (None before one)."""

@@ -126,7 +126,12 @@ def test_manual_trigger_without_a_face_says_so(professional, clip) -> None:
     stage = CaptureStage(professional)
     stage.trigger()
     run(stage, [c.frame(ready=False, failing=("face_found",), has_face=False)])
-    assert not stage.captures and "No face" in (stage.message or "")
+    assert not stage.captures and stage.held() == (None, stage.message) and "No face" in (stage.message or "")
+    stage.trigger()  # a new trigger: the old words no longer apply
+    assert stage.held() == (None, None)
+    run(stage, [c.frame()])
+    capture, message = stage.held()
+    assert capture is stage.captures[-1] and message is None
 
 
 def test_time_limit_stops_and_names_the_check_that_failed_most(professional, clip) -> None:
