@@ -134,13 +134,15 @@ class _Ours:
             self(frame)
         return self(frame)
 
-    def relit(self, frame: np.ndarray) -> np.ndarray:
-        """The engine's image at the default relight settings (background kept), state settled from zero."""
+    def relit(self, frame: np.ndarray, strength: float | None = None) -> np.ndarray:
+        """The engine's image relit at ``strength`` (None: the engine's default) with the background kept,
+        state settled from zero."""
         from engines.settings import StudioSettings
 
+        settings = StudioSettings() if strength is None else StudioSettings(relight_strength=strength)
         self.reset()
         for _ in range(3):
-            image = self._engine.run(frame, StudioSettings()).image
+            image = self._engine.run(frame, settings).image
         return image
 
 
@@ -276,8 +278,17 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
 
     if progress:
         progress("matte: relight on the photos")
-    relit = R.relight_scores(data_dir, ours.relit, limit=limit)
+    from engines.settings import StudioSettings
+    from realtime.coach.profile import DEFAULT_PROFILE, load_profile
+
+    profile_strength = load_profile(DEFAULT_PROFILE).relight_strength
+    runs = {f"{DEFAULT_PROFILE} profile ({profile_strength:g}: what users get)":
+            R.relight_scores(data_dir, lambda f: ours.relit(f, profile_strength), limit=limit),
+            f"engine default ({StudioSettings().relight_strength:g})":
+            R.relight_scores(data_dir, ours.relit, limit=limit)}
+    relit = next(iter(runs.values()))
     figures: dict[str, float | int | str] = {f"relight.{k}": round(float(v), 4) for k, v in relit.items()}
+    figures |= {f"relight.default_strength.{k}": round(float(v), 4) for k, v in list(runs.values())[1].items()}
     for name, s in stills.items():
         figures[f"matte.{name}.iou"] = round(s["iou"], 4)
         figures[f"matte.{name}.boundary_iou"] = round(s["boundary_iou"], 4)
@@ -286,7 +297,7 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
         figures[f"matte.clips.{key}.flicker"] = round(s["flicker"], 5)
         figures[f"matte.clips.{key}.lag"] = round(s["lag"], 5)
     figures["matte.photos"] = int(next(iter(stills.values()))["photos"])
-    return Section(title="Matte and relight", markdown=_markdown(stills, clips) + "\n\n" + R.markdown(relit),
+    return Section(title="Matte and relight", markdown=_markdown(stills, clips) + "\n\n" + R.markdown(runs),
                    figures=figures)
 
 

@@ -7,6 +7,9 @@ On the devdata segmentation photos where OpenCV's frontal-face cascade finds one
   mask) between the photo and its relit copy;
 * dark clothes and hair: mean linear-luminance ratio relit / photo over the person's dark pixels
   (sRGB luma < 0.25) away from the face: 1.0 means they were left alone;
+* the hairline: the same ratio over the person's darker pixels (sRGB luma < ``HAIRLINE_LUMA``) from a
+  third of a face height above the face box to a tenth inside it: hair at the hairline (and, on dark
+  skin, the upper forehead, which may rightly be lifted a little); a bright band there reads high;
 * evening light: each photo side-lit by code (the face's right half darkened by ``SIDE_STOPS`` stops in
   linear light with a smooth edge), then the darker / brighter face-half ratio of mean linear luminance
   before and after relighting, and the share of the way to 1.0 it moved.
@@ -24,6 +27,7 @@ from realtime.evaluate.matte import load, pairs
 
 SIDE_STOPS = 1.5
 DARK_LUMA = 0.25
+HAIRLINE_LUMA = 0.45
 MIN_FACE_PX = 500
 
 
@@ -69,7 +73,7 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
                    sheet: Path | None = None) -> dict[str, float]:
     """Hue shift, dark-region lift and side-light evening over the photos with one found face."""
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-    da, db, dark, before, after, shots = [], [], [], [], [], []
+    da, db, dark, hair, before, after, shots = [], [], [], [], [], [], []
     for image_path, mask_path in pairs(data_dir, limit):
         image, truth = load(image_path, mask_path)
         box = _face(image, cascade)
@@ -91,6 +95,11 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
         dark_px = truth & away & (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < DARK_LUMA * 255)
         if dark_px.sum() > 500:
             dark.append(float(_lum(relit)[dark_px].mean() / max(_lum(image)[dark_px].mean(), 1e-6)))
+        hairline = np.zeros(truth.shape, bool)
+        hairline[max(0, y - h // 3) : y + h // 10, x : x + w] = True
+        hairline &= truth & (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < HAIRLINE_LUMA * 255)
+        if hairline.sum() > 300:
+            hair.append(float(_lum(relit)[hairline].mean() / max(_lum(image)[hairline].mean(), 1e-6)))
         lit = side_light(image, x + w / 2, w * 0.06, SIDE_STOPS)
         lit_relit = relight(lit)
         before.append(half_ratio(lit, box))
@@ -109,30 +118,39 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
         "db_mean": float(np.mean(db)), "db_abs_mean": float(np.mean(np.abs(db))),
         "db_abs_p90": float(np.percentile(np.abs(db), 90)),
         "dark_lift": float(np.median(dark)) if dark else float("nan"), "dark_regions": len(dark),
+        "hairline_lift": float(np.median(hair)) if hair else float("nan"), "hairlines": len(hair),
         "side_ratio_before": float(b.mean()), "side_ratio_after": float(a.mean()),
         "side_share_to_even": float(np.median((a - b) / (1.0 - b))),
     }
 
 
-def markdown(s: dict[str, float]) -> str:
+def markdown(runs: dict[str, dict[str, float]]) -> str:
+    """One column per relight strength measured (``runs``: column title -> ``relight_scores`` figures)."""
+    s = next(iter(runs.values()))
     if not s["faces"]:
         return ("Relight: no faces: none of the photos read had exactly one frontal face on the person "
                 "(OpenCV cascade), so there are no relight figures; read more photos (a larger --limit).")
+    cols = list(runs.values())
+
+    def row(label: str, fmt: Callable[[dict[str, float]], str], band: str) -> str:
+        return f"| {label} | " + " | ".join(fmt(c) for c in cols) + f" | {band} |"
+
     return "\n".join([
-        f"Relight at the default settings on the {s['faces']} photos with one frontal face (OpenCV cascade), "
-        "scaled like the matte photos. "
-        "Skin hue: per portrait, the change of the inner face's mean a* (b*); over the portraits the signed "
-        "mean, the mean of the absolute change and its 90th percentile.",
+        f"Relight on the {s['faces']} photos with one frontal face (OpenCV cascade), scaled like the matte "
+        "photos, background kept. Skin hue: per portrait, the change of the inner face's mean a* (b*); over "
+        "the portraits the signed mean, the mean of the absolute change and its 90th percentile.",
         "",
-        "| figure | value | band |",
-        "|---|---|---|",
-        f"| skin a* change per portrait: signed mean / abs mean / abs 90th pct | {s['da_mean']:+.2f} / "
-        f"{s['da_abs_mean']:.2f} / {s['da_abs_p90']:.2f} | abs mean <= 2 |",
-        f"| skin b* change per portrait: signed mean / abs mean / abs 90th pct | {s['db_mean']:+.2f} / "
-        f"{s['db_abs_mean']:.2f} / {s['db_abs_p90']:.2f} | abs mean <= 2 |",
-        f"| dark clothes and hair away from the face, luminance after / before (median of "
-        f"{s['dark_regions']}) | {s['dark_lift']:.3f} | 1.00 (never lifted as under-lit) |",
-        f"| side-lit by code ({SIDE_STOPS} stops), darker/brighter face half, before -> after | "
-        f"{s['side_ratio_before']:.3f} -> {s['side_ratio_after']:.3f} | at least halfway to 1.0 |",
-        f"| share of the way to 1.0 moved (median) | {s['side_share_to_even']:.2f} | >= 0.5 |",
+        "| figure | " + " | ".join(runs) + " | band |",
+        "|---|" + "---|" * len(runs) + "---|",
+        row("skin a* change: signed mean / abs mean / abs p90",
+            lambda c: f"{c['da_mean']:+.2f} / {c['da_abs_mean']:.2f} / {c['da_abs_p90']:.2f}", "abs mean <= 2"),
+        row("skin b* change: signed mean / abs mean / abs p90",
+            lambda c: f"{c['db_mean']:+.2f} / {c['db_abs_mean']:.2f} / {c['db_abs_p90']:.2f}", "abs mean <= 2"),
+        row(f"dark clothes and hair away from the face, luminance after / before (median of {s['dark_regions']})",
+            lambda c: f"{c['dark_lift']:.3f}", "1.00 (never lifted as under-lit)"),
+        row(f"hairline band, luminance after / before (median of {s['hairlines']})",
+            lambda c: f"{c['hairline_lift']:.3f}", "near 1.00 (no bright band)"),
+        row(f"side-lit by code ({SIDE_STOPS} stops), darker/brighter face half, before -> after",
+            lambda c: f"{c['side_ratio_before']:.3f} -> {c['side_ratio_after']:.3f}", "at least halfway to 1.0"),
+        row("share of the way to 1.0 moved (median)", lambda c: f"{c['side_share_to_even']:.2f}", ">= 0.5"),
     ])
