@@ -142,8 +142,10 @@ def build_report(
 
 
 def summary(report: dict[str, Any], folder: str) -> dict[str, Any]:
-    """The short version the CLI prints: where, when, score and the key checks."""
-    key = ("head_size", "eye_line", "yaw", "pitch", "roll", "eyes_open", "exposure", "evenness", "sharpness")
+    """The short version the CLI prints: where, when, score, and each check's value and verdict in the
+    coach's order (the registry's; no second list of "key" checks to fall out of step)."""
+    from realtime.coach.registry import CHECK_ORDER
+
     checks = report.get("checks", {})
     return {
         "folder": folder,
@@ -154,6 +156,6 @@ def summary(report: dict[str, Any], folder: str) -> dict[str, Any]:
         "score": report["score"],
         "all_passed": report["all_passed"],
         "checks": {name: {"value": checks[name]["value"], "pass": checks[name]["pass"]}
-                   for name in key if name in checks},
+                   for name in CHECK_ORDER if name in checks},
         "upscaled": [name for name, crop in report["crops"].items() if crop["upscaled"]],
     }
