@@ -172,7 +172,7 @@ class StillStudio:
         if reason:
             raise Unusable(reason)
         t_matte = time.perf_counter()
-        matte = final_matte(image, person_seed(self.segment, image, live), face.landmarks)
+        matte = final_matte(image, person_seed(self.segment, image, live, face.landmarks), face.landmarks)
         t_matte = time.perf_counter() - t_matte
         relit_fg = np.clip(matte.foreground.astype(np.float32) * gain, 0, 255)
         back = self.backdrop(image, matte.alpha)
@@ -270,9 +270,9 @@ def small_face_warnings(face: Any, plans: dict[str, Any]) -> list[str]:
     scale = SMALL_FACE_PX / max(width, 1.0)
     w, _ = face.image_size
     sizes = ", ".join(f"{n} {p.size[0]}x{p.size[1]}" for n, p in plans.items()) if plans else "none"
-    return [f"the face is only {width:.0f} px across: the headshot is small ({sizes} px); for a full-size "
-            f"portrait use a photo at least {int(np.ceil(w * scale))} px across with the same framing, or one "
-            "taken closer"]
+    return [f"the face is only {width:.0f} px across: the headshot is small ({sizes} px), fit for thumbnails; "
+            f"with the same framing a photo at least {int(np.ceil(w * scale))} px across gives a {SMALL_FACE_PX} px "
+            "face (a full portrait needs more: see what a better photo needs)"]
 
 
 def face_width(face: Any) -> float:

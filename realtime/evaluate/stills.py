@@ -112,8 +112,8 @@ def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Mad
             live.reset()
             return np.asarray(live.run(crop, settings).alpha, np.float32).squeeze()
 
-        seed = person_seed(segment, image, a_live)
-        final = final_matte(image, seed, face.landmarks if face is not None else None)
+        landmarks = face.landmarks if face is not None else None
+        final = final_matte(image, person_seed(segment, image, a_live, landmarks), landmarks)
         why = refusal(face, grade_photo(image, face, a_live, profile)["checks"] if face is not None else {},
                       found_by)
         single = face is None or face.faces <= 1

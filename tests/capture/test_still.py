@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from realtime.capture.matting import CROP_MARGIN, final_matte, person_seed
+from realtime.capture.matting import CROP_MARGIN, HEAD_CROP, final_matte, person_seed
 from realtime.cli import main
 from realtime.sources.photo_read import expand_photos, is_still_source, read_photo
 
@@ -119,6 +119,29 @@ def test_closer_look_runs_the_model_on_the_person_and_its_mirror() -> None:
     assert seed.shape == (h, w) and seed[150, 275] == pytest.approx(0.9, abs=0.02)  # (1 + 0.8) / 2
     assert seed[150, 245] < 0.05 and seed[0, 0] == 0.0 and seed[150, 320] == 0.0  # the wide live edge is gone
     assert np.array_equal(person_seed(segment, image, np.zeros((h, w), np.float32)), np.zeros((h, w)))
+    # Given the face mesh, the head gets its own look: four calls, the head square's centre from it alone.
+    seen.clear()
+    ring = np.array([[275 + 12 * np.cos(t), 130 + 15 * np.sin(t)] for t in np.linspace(0, 2 * np.pi, 24)])
+    with_head = person_seed(segment, image, live, ring)
+    side = int(HEAD_CROP * 30)
+    assert len(seen) == 4 and abs(seen[2].shape[0] - side) <= 2 and np.array_equal(seen[3], seen[2][:, ::-1])
+    assert with_head[130, 275] == pytest.approx(0.9, abs=0.02) and with_head[0, 0] == 0.0
+    assert np.array_equal(with_head[220:, :], seed[220:, :])  # outside the head square: the person's look
+
+
+def test_a_faint_island_off_the_person_is_dropped_with_its_rim() -> None:
+    from realtime.capture.matting import ISLAND_LEVEL, drop_islands
+
+    seed = np.zeros((200, 200), np.float32)
+    seed[50:150, 20:90] = 1.0  # the person
+    seed[50:150, 90:94] = 0.3  # the person's soft edge: kept
+    seed[60:70, 150:160] = 0.3  # a faint patch away from the person: dropped
+    seed[59:71, 149:161] = np.maximum(seed[59:71, 149:161], 0.05)  # with its faint rim
+    seed[180:190, 20:40] = 0.05  # faint, not near an island: faded, not dropped
+    out = drop_islands(seed)
+    assert np.array_equal(out[50:150, 20:94], seed[50:150, 20:94])
+    assert not out[55:75, 145:165].any()
+    assert out[185, 30] == pytest.approx(0.05 * 0.05 / ISLAND_LEVEL)
 
 
 def test_face_is_held_opaque() -> None:
@@ -249,7 +272,7 @@ def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels
         (warning,) = small_face_warnings(face, plans)
         need = int(np.ceil(1600 * SMALL_FACE_PX / face_width(face)))
         assert f"only {face_width(face):.0f} px across" in warning and "square 120x120" in warning
-        assert f"at least {need} px across" in warning
+        assert f"at least {need} px across gives a {SMALL_FACE_PX} px face" in warning
         assert small_face_warnings(reference, plans) == []
         x0, y0, _, _ = face.face_box
         tiny = replace(face, face_box=(x0, y0, x0 + MIN_FACE_PX - 1, y0 + MIN_FACE_PX))
