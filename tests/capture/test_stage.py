@@ -54,7 +54,7 @@ def test_a_window_cut_short_by_a_lasting_failure_takes_the_best_frame_that_passe
     c = clip()
     stage = CaptureStage(professional)
     lost = int((READY_GRACE_S + 0.2) * 30)
-    passed = [c.frame(face={"yaw_deg": 4.0}) for _ in range(20)]  # ready held, then 0.67 s of the window (dev clip d19's moment)
+    passed = [c.frame(face={"yaw_deg": 4.0}) for _ in range(20)]  # ready, then 0.67 s of window (as dev clip d19)
     passed[7].face = replace(passed[7].face, yaw_deg=0.0)
     run(stage, passed)
     assert not stage.captures  # the window is still open
