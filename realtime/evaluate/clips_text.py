@@ -91,18 +91,19 @@ Before this round (same clips, same commit of everything else): 0 captures in 13
   in steps of 5 cm (< 50 cm), 10 cm (< 150 cm), 25 cm, changed only when the estimate moves a full step
   (s13 said 70 and 75 cm alternately, 7 changes; now one wording); `Coach.quiet_until` silences the coach
   during a countdown; the arrow is held with its words.
-- **Why d19 is not captured, and d18 is coached rather than captured** (d18 meets its label by being told
-  to move back; measured 2026-12-02 on every 5th frame; cues in stops from the dev portraits'
-  median levels, `realtime/face/exposure.py`): d18 reads skin highlights -0.90 and eye whites -1.22
-  (estimate -1.06, p10-p90 -1.16..-0.96), d19 highlights -0.95 and eye whites -0.49 (estimate -0.71,
-  p10 -0.95) against the +-0.8 band. Both cues agree these faces are about a stop darker than the
-  median well-exposed portrait (by eye: a dim face before a brighter grey wall). Widening the band does
-  not separate them from a 1.5-stop under-exposure: at -1.5 EV two light portraits read -0.81 and -1.02,
-  so a +-1.0 band would pass one and d18 would still fail it. Judging exposure on the delivered picture
-  would be honest only if the studio corrected it: the relight moves the exposure 5% of the way
-  (`EXPOSURE_SHARE`, kept small because its target is a skin-mean level that differs by skin tone), so
-  the delivered face is as dark as the camera's. What would fix it: an exposure gain in the studio driven
-  by the skin-tone-free estimate (up to about 1 stop), then this check judged after it. d20 (480x480)
-  has an inter-eye distance of 83-85 px against the 90 px resolution minimum of the guidelines, so
-  "move closer" outranks the mouth coaching; the minimum was not lowered to fit the clip.
+- **How d19 is captured, and why d18 is coached rather than captured** (measured 2026-12-02 on every
+  5th frame). d19 is ready (every check held passing for 0.7 s) twice, at 5.0 s and 6.8 s, but each time
+  a grin (expression) or narrowed eyes (which also drop the eye-white cue of exposure from about -0.7 to
+  -0.95 stop) end the moment 0.3-0.7 s into the 1.5 s best-frame window. A ready window cut short by a
+  lasting failure now takes the best frame that passed since it opened (`CaptureStage._close_window`),
+  as a photographer would, instead of dropping it: d19 is captured at 5.13 s; none of the clips without
+  a usable moment reaches ready, so none is captured. d18 reads skin highlights -0.90 and eye whites
+  -1.22 (estimate -1.06, p10-p90 -1.16..-0.96) against the +-0.8 exposure band, and d19 -0.71 (p10
+  -0.95): both cues agree these faces are about a stop darker than the median well-exposed portrait (by
+  eye: a dim face before a brighter grey wall). Widening the band does not separate them from a 1.5-stop
+  under-exposure: at -1.5 EV two light portraits read -0.81 and -1.02, so a +-1.0 band would pass one
+  and d18 would still fail it; d18 meets its label by being told to move back. d20 (480x480) has an
+  inter-eye distance of 83-85 px against the 90 px resolution minimum of the guidelines, so "move
+  closer" outranks the mouth coaching (exposure and sharpness also fail on all its frames); the minimum
+  was not lowered to fit the clip.
 """
