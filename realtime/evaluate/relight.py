@@ -31,32 +31,33 @@ HAIRLINE_LUMA = 0.45
 MIN_FACE_PX = 500
 
 
-def _linear(u8: np.ndarray) -> np.ndarray:
+def to_linear(u8: np.ndarray) -> np.ndarray:
     v = u8.astype(np.float64) / 255.0
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
-def _to_u8(linear: np.ndarray) -> np.ndarray:
+def to_srgb8(linear: np.ndarray) -> np.ndarray:
     v = np.clip(linear, 0.0, 1.0)
     v = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
     return np.clip(np.round(v * 255.0), 0, 255).astype(np.uint8)
 
 
-def _lum(u8: np.ndarray) -> np.ndarray:
-    lin = _linear(u8)
+def luminance(u8: np.ndarray) -> np.ndarray:
+    """Linear-light luminance (Rec. 709 weights), 0..1."""
+    lin = to_linear(u8)
     return 0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]
 
 
 def side_light(frame: np.ndarray, centre_x: float, width: float, stops: float) -> np.ndarray:
     """Darken the image right of ``centre_x`` by ``stops`` in linear light, with a smooth logistic edge."""
     xs = np.arange(frame.shape[1], dtype=np.float64)[None, :, None]
-    return _to_u8(_linear(frame) * 2.0 ** (-stops / (1.0 + np.exp(-(xs - centre_x) / width))))
+    return to_srgb8(to_linear(frame) * 2.0 ** (-stops / (1.0 + np.exp(-(xs - centre_x) / width))))
 
 
 def half_ratio(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
     """Darker / brighter mean linear luminance of the inner face's left and right halves."""
     x, y, w, h = box
-    lum = _lum(image[y + h // 5 : y + 4 * h // 5, x + w // 8 : x + 7 * w // 8])
+    lum = luminance(image[y + h // 5 : y + 4 * h // 5, x + w // 8 : x + 7 * w // 8])
     half = lum.shape[1] // 2
     left, right = float(lum[:, :half].mean()), float(lum[:, half:].mean())
     return min(left, right) / max(left, right, 1e-6)
@@ -94,12 +95,12 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
         away[max(0, y - h // 2) : y + 3 * h // 2, max(0, x - w // 2) : x + 3 * w // 2] = False
         dark_px = truth & away & (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < DARK_LUMA * 255)
         if dark_px.sum() > 500:
-            dark.append(float(_lum(relit)[dark_px].mean() / max(_lum(image)[dark_px].mean(), 1e-6)))
+            dark.append(float(luminance(relit)[dark_px].mean() / max(luminance(image)[dark_px].mean(), 1e-6)))
         hairline = np.zeros(truth.shape, bool)
         hairline[max(0, y - h // 3) : y + h // 10, x : x + w] = True
         hairline &= truth & (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < HAIRLINE_LUMA * 255)
         if hairline.sum() > 300:
-            hair.append(float(_lum(relit)[hairline].mean() / max(_lum(image)[hairline].mean(), 1e-6)))
+            hair.append(float(luminance(relit)[hairline].mean() / max(luminance(image)[hairline].mean(), 1e-6)))
         lit = side_light(image, x + w / 2, w * 0.06, SIDE_STOPS)
         lit_relit = relight(lit)
         before.append(half_ratio(lit, box))

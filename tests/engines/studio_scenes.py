@@ -64,27 +64,3 @@ def face_box(frame: np.ndarray) -> tuple[int, int, int, int]:
         raise LookupError("no face found in the test frame")
     x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
     return int(x), int(y), int(w), int(h)
-
-
-def to_linear(u8: np.ndarray) -> np.ndarray:
-    v = u8.astype(np.float64) / 255.0
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
-def to_srgb8(linear: np.ndarray) -> np.ndarray:
-    v = np.clip(linear, 0.0, 1.0)
-    v = np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
-    return np.clip(np.round(v * 255.0), 0, 255).astype(np.uint8)
-
-
-def luminance(u8_bgr: np.ndarray) -> np.ndarray:
-    """Linear-light luminance (Rec. 709 weights), 0..1."""
-    lin = to_linear(u8_bgr)
-    return 0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]
-
-
-def side_light(frame: np.ndarray, centre_x: float, width: float, stops: float) -> np.ndarray:
-    """Darken the image right of ``centre_x`` by ``stops`` in linear light, with a smooth logistic edge."""
-    xs = np.arange(frame.shape[1], dtype=np.float64)[None, :, None]
-    darkening = stops / (1.0 + np.exp(-(xs - centre_x) / width))
-    return to_srgb8(to_linear(frame) * 2.0 ** (-darkening))

@@ -13,14 +13,8 @@ import pytest
 from skimage.metrics import structural_similarity
 
 from engines.settings import StudioSettings
-from tests.engines.studio_scenes import (
-    astronaut_frame,
-    face_box,
-    luminance,
-    session,
-    settle,
-    side_light,
-)
+from realtime.evaluate.relight import luminance, side_light
+from tests.engines.studio_scenes import astronaut_frame, face_box, session, settle
 
 RELIT = StudioSettings(relight=True, relight_strength=1.0)
 STOPS = 1.5
