@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_MODES = ("keep", "blur", "studio")
 IN_FLIGHT = 2  # frames the loop may have begun and not finished (see realtime.loop)
+EYE_WHITE_MEMORY_S = 5.0  # a remembered eye-white level serves this long (the room's light changes slower)
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,16 @@ class EngineStage:
 
 
 class FaceStage:
-    """Face mesh, head pose, eyes, mouth; then light on the face (uses the matte when there is one)."""
+    """Face mesh, head pose, eyes, mouth; then light on the face (uses the matte when there is one).
+
+    It remembers the eye-white level of the last frame with the eyes wide open for ``EYE_WHITE_MEMORY_S``,
+    so that exposure does not read a stop darker whenever the person smiles or blinks."""
 
     name = "face"
 
     def __init__(self, analyzer: Any) -> None:
         self.analyzer = analyzer
+        self._white: tuple[float, float] | None = None  # (eye-white level, source time it was read)
 
     def __call__(self, frame: FrameResult) -> None:
         self.analyze(frame)
@@ -71,13 +76,18 @@ class FaceStage:
         """The face mesh and what follows from it: needs only the frame as grabbed."""
         frame.face = self.analyzer.analyze(frame.image, frame.source_time)
 
-    @staticmethod
-    def measure_light(frame: FrameResult) -> None:
+    def measure_light(self, frame: FrameResult) -> None:
         """Light on the face; uses the engine's matte for backlight and background, so it runs after it."""
         from realtime.face.lighting import measure_lighting
 
-        if frame.face is not None:
-            frame.lighting = measure_lighting(frame.image, frame.face, frame.alpha)
+        if frame.face is None:
+            self._white = None  # the next face may be someone else's, in another light
+            return
+        t = frame.source_time
+        recent = self._white[0] if self._white is not None and t - self._white[1] <= EYE_WHITE_MEMORY_S else None
+        frame.lighting = measure_lighting(frame.image, frame.face, frame.alpha, remembered_white=recent)
+        if frame.lighting.eye_white_fresh and frame.lighting.eye_white is not None:
+            self._white = (frame.lighting.eye_white, t)
 
 
 class EngineBesideFaceStage:

@@ -82,14 +82,24 @@ def sclera_pixels(image_bgr: np.ndarray, landmarks_px: np.ndarray) -> np.ndarray
     return linear_luminance(image_bgr[y0:y1, x0:x1])[mask > 0]
 
 
+def eye_white(sclera: np.ndarray | None, eyes_open: float) -> float | None:
+    """The eye-white reference (linear luminance percentile), None when the eyes show too little white."""
+    if sclera is None or sclera.size < MIN_SCLERA_PX or eyes_open < MIN_OPENING:
+        return None
+    return float(np.percentile(sclera, SCLERA_PERCENTILE))
+
+
 def estimate(skin_luminance: np.ndarray, clipped_bright: float, sclera: np.ndarray | None,
-             eyes_open: float) -> Exposure:
-    """Stops from correct from skin luminances (linear), the clipped share and eye-white pixels."""
+             eyes_open: float, *, white: float | None = None) -> Exposure:
+    """Stops from correct from skin luminances (linear), the clipped share and eye-white pixels.
+
+    ``white``: an eye-white level to use instead of this frame's (the live loop's remembered one while the
+    eyes are narrowed by a smile or a blink, which darkens what little white shows: lid shadow, lashes)."""
     highlight = float(np.percentile(skin_luminance, HIGHLIGHT_PERCENTILE))
     cues = [math.log2(max(highlight, 1e-4) / HIGHLIGHT_LEVEL)]
-    white: float | None = None
-    if sclera is not None and sclera.size >= MIN_SCLERA_PX and eyes_open >= MIN_OPENING:
-        white = float(np.percentile(sclera, SCLERA_PERCENTILE))
+    if white is None:
+        white = eye_white(sclera, eyes_open)
+    if white is not None:
         cues.append(math.log2(max(white, 1e-4) / SCLERA_LEVEL))
     stops = float(np.mean(cues))
     if clipped_bright >= CLIPPED_OVER:

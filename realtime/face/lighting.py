@@ -46,7 +46,7 @@ import numpy as np
 from realtime.face import landmarks as lm
 from realtime.face.canonical import canonical_face
 from realtime.face.detection import halve_until
-from realtime.face.exposure import HIGHLIGHT_LEVEL, estimate, sclera_pixels
+from realtime.face.exposure import HIGHLIGHT_LEVEL, estimate, eye_white, sclera_pixels
 from realtime.face.observation import FaceObservation, LightingObservation
 from realtime.face.pose import rotation_from_euler
 
@@ -56,6 +56,10 @@ OVAL_SHRINK = 0.93  # the face oval is shrunk by this to keep hairline and backg
 SHARPNESS_IED_PX = 64.0
 BACKGROUND_WIDTH = 320
 MIN_SKIN_PIXELS = 50
+# Eyes open at least this share of the person's own open level show their whites fully (live video: a smile
+# or a blink narrows them, and the little white left reads darker: lid shadow and lashes; on dev clip d19 a
+# smile took the eye-white cue from -0.45 to -0.93 stop).
+WIDE_OPEN = 0.85
 VISIBLE_NORMAL_Z = -0.25  # a vertex counts as visible when its normal points this much at the camera
 CLIP_DARK, CLIP_BRIGHT = 25, 247
 _LUMA_BGR = np.array([0.0722, 0.7152, 0.2126], dtype=np.float32)
@@ -164,11 +168,15 @@ def _background(image: np.ndarray, alpha: np.ndarray, face_level: float) -> tupl
 
 
 def measure_lighting(
-    image_bgr: np.ndarray, face: FaceObservation, alpha: np.ndarray | None = None
+    image_bgr: np.ndarray, face: FaceObservation, alpha: np.ndarray | None = None, *,
+    remembered_white: float | None = None,
 ) -> LightingObservation:
     """Measure light on the face of ``face`` in ``image_bgr`` (the frame it was measured on).
 
-    ``alpha`` (float H x W, 1 = person) enables backlight and background busyness.
+    ``alpha`` (float H x W, 1 = person) enables backlight and background busyness. ``remembered_white``:
+    the eye-white level of a recent frame with the eyes wide open (live video), used while this frame's
+    eyes are narrowed below ``WIDE_OPEN`` of the person's own open level or show too little white: a smile
+    or a blink changes what the eyes show, not the light.
     """
     if not isinstance(image_bgr, np.ndarray) or image_bgr.ndim != 3 or image_bgr.dtype != np.uint8:
         found = getattr(image_bgr, "shape", type(image_bgr).__name__)
@@ -190,7 +198,12 @@ def measure_lighting(
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)[skin]
     clipped_bright = float((gray >= CLIP_BRIGHT).mean())
     opening = min(face.eye_open_left, face.eye_open_right)
-    judged = estimate(skin_y, clipped_bright, sclera_pixels(image_bgr, face.landmarks), opening)
+    white = eye_white(sclera_pixels(image_bgr, face.landmarks), opening)
+    wide = face.eye_open_baseline is None or opening >= WIDE_OPEN * face.eye_open_baseline
+    fresh = white is not None and wide
+    if remembered_white is not None and not fresh:
+        white = remembered_white
+    judged = estimate(skin_y, clipped_bright, None, opening, white=white)
 
     slope, intercept = np.polyfit(pts[_MIDLINE, 1], pts[_MIDLINE, 0], 1)
     ys, xs = np.nonzero(skin)
@@ -218,4 +231,6 @@ def measure_lighting(
         sharpness=_sharpness(image_bgr, face),
         background_busyness=busyness,
         exposure_stops=judged.stops,
+        eye_white=white,
+        eye_white_fresh=fresh,
     )

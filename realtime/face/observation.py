@@ -75,3 +75,5 @@ class LightingObservation:
     # background (matte < 0.5); None without a matte
     exposure_stops: float = 0.0  # stops from a correct exposure whatever the skin tone (+ over, - under);
     # see realtime.face.exposure
+    eye_white: float | None = None  # eye-white level the exposure read (linear, 90th pct); None: not seen
+    eye_white_fresh: bool = False  # read on this frame with the eyes wide open (else None or remembered)
