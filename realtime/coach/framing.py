@@ -248,18 +248,3 @@ def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Pr
         shoulders=shoulders,
         limited=limited,
     )
-
-
-def id_crop(face: FaceObservation, crown_y: float, profile: Profile) -> Box:
-    """The ID photo crop (``crop.id_size_mm``): chin to crown is the middle of ``crop.id_head_fraction`` of
-    its height, the head centred horizontally, the crown a little below the top. Shifted into the frame."""
-    fw, fh = face.image_size
-    head = max(face.chin[1] - crown_y, 1.0)
-    share = sum(profile.crop.id_head_fraction) / 2.0
-    width_mm, height_mm = profile.crop.id_size_mm
-    height = min(head / share, float(fh), fw * height_mm / width_mm)
-    width = height * width_mm / height_mm
-    top = crown_y - (1.0 - share) * 0.45 * height
-    left = face.eye_mid[0] - width / 2.0
-    left, top = min(max(left, 0.0), fw - width), min(max(top, 0.0), fh - height)
-    return int(round(left)), int(round(top)), min(int(round(left + width)), fw), min(int(round(top + height)), fh)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from realtime.coach.framing import compute_framing, find_crown, id_crop, measure_shoulders
+from realtime.coach.framing import compute_framing, find_crown, measure_shoulders
 from realtime.coach.profile import load_profile
 from tests.coach.builders import FOREHEAD_ABOVE_EYES_T, T, face, matte, moved
 
@@ -90,12 +90,17 @@ def test_tall_hair_gets_a_smaller_head_so_headroom_fits(professional) -> None:
     assert professional.check("eye_line").band.contains(framing.eye_line)
 
 
-def test_id_crop_head_is_the_profile_share_of_the_height() -> None:
+@pytest.mark.parametrize("crown_t", [0.95, 1.15, 1.33])  # the dev portraits' p5, median, p95 (id.toml)
+def test_the_id_crop_passes_the_id_profiles_head_size_and_headroom(crown_t: float) -> None:
+    from realtime.capture.crops import plan_id
+
     profile = load_profile("id")
     obs = face()
-    crown, _ = find_crown(obs, None)
-    x0, y0, x1, y1 = id_crop(obs, crown, profile)
-    assert (x1 - x0) / (y1 - y0) == pytest.approx(35 / 45, abs=0.01)
-    share = (obs.chin[1] - crown) / (y1 - y0)
-    assert 0.70 <= share <= 0.80
-    assert y0 < crown
+    crown, from_matte = find_crown(obs, matte(obs, crown_above_eyes_t=crown_t))
+    assert from_matte
+    x0, y0, x1, y1 = plan_id(obs, crown, profile, pad_ok=True).box
+    height = y1 - y0
+    assert (x1 - x0) / height == pytest.approx(35 / 45, abs=0.01)
+    assert 0.70 <= (obs.chin[1] - crown) / height <= 0.80  # the ID rule the crop follows
+    assert profile.check("head_size").band.contains(obs.eye_to_chin_px / height)  # ... and the check agrees
+    assert profile.check("headroom").band.contains((crown - y0) / height)
