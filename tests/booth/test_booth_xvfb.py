@@ -45,7 +45,7 @@ def test_booth_window_touch_start_and_quit(xdisplay, tmp_path):
             wait_line(err, "started", process)
             _, buttons = render(BoothView(State.ATTRACT))
             x0, y0, x1, y1 = buttons[0].rect
-            deadline, drawn = time.monotonic() + 30.0, 0.0
+            deadline, drawn = time.monotonic() + 90.0, 0.0
             while drawn <= 0.4 and time.monotonic() < deadline:  # the first paint may lag on a busy machine
                 time.sleep(0.5)
                 shot = xdisplay.window_shot(window, tmp_path / "attract.png")
