@@ -158,15 +158,9 @@ class CaptureStage:
             if streak is None or self._now - streak < ENDED_IN_HOLD_SHARE * self.profile.timing.ready_hold_s:
                 return None
             self._window_start, self._last_ok = streak, self._now
-        start, end = self._window_start, self._last_ok or self._window_start
-        self._window_start = self._last_ok = None
-        candidates = [c for c in self.ring.since(start) if c.all_passed]
-        pick = best(candidates, self.limits)
-        if pick is None:
-            return None
-        capture = Capture(pick, "auto", {"start_s": round(start, 4), "end_s": round(end, 4),
-                                         "candidates": len(candidates), "closed_early": True})
-        self._take(capture)
+        capture = self._close_window(self._last_ok or self._window_start, early=True)
+        if capture is not None:
+            self._take(capture)
         return capture
 
     def set_profile(self, profile: Any) -> None:
@@ -246,11 +240,12 @@ class CaptureStage:
 
     def _close_window(self, t: float, *, early: bool = False) -> Capture | None:
         """The best passing frame since the window opened (None when every one was rejected); the stage
-        then waits for *ready* again. ``early``: the person stopped passing before the window was over: the
-        frames that passed after the ready hold are still a moment a photographer would have taken."""
+        then waits for *ready* again. ``early``: the window ends before its time (the person stopped
+        passing, or the source ended): the frames that passed after the ready hold are still a moment a
+        photographer would have taken."""
         start = self._window_start
         self._window_start = self._last_ok = None
-        candidates = [c for c in self.ring.since(start) if c.all_passed] if start is not None else []
+        candidates = [c for c in self.ring.since(start) if c.all_passed]
         pick = best(candidates, self.limits)
         if pick is None:
             return None

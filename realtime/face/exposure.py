@@ -89,16 +89,12 @@ def eye_white(sclera: np.ndarray | None, eyes_open: float) -> float | None:
     return float(np.percentile(sclera, SCLERA_PERCENTILE))
 
 
-def estimate(skin_luminance: np.ndarray, clipped_bright: float, sclera: np.ndarray | None,
-             eyes_open: float, *, white: float | None = None) -> Exposure:
-    """Stops from correct from skin luminances (linear), the clipped share and eye-white pixels.
-
-    ``white``: an eye-white level to use instead of this frame's (the live loop's remembered one while the
-    eyes are narrowed by a smile or a blink, which darkens what little white shows: lid shadow, lashes)."""
+def estimate(skin_luminance: np.ndarray, clipped_bright: float, white: float | None) -> Exposure:
+    """Stops from correct from skin luminances (linear), the clipped share and the eye-white level
+    (:func:`eye_white` of this frame, or in live video the remembered one while a smile or a blink narrows
+    the eyes, which darkens what little white shows: lid shadow, lashes; None when not seen)."""
     highlight = float(np.percentile(skin_luminance, HIGHLIGHT_PERCENTILE))
     cues = [math.log2(max(highlight, 1e-4) / HIGHLIGHT_LEVEL)]
-    if white is None:
-        white = eye_white(sclera, eyes_open)
     if white is not None:
         cues.append(math.log2(max(white, 1e-4) / SCLERA_LEVEL))
     stops = float(np.mean(cues))

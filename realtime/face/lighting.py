@@ -203,7 +203,7 @@ def measure_lighting(
     fresh = white is not None and wide
     if remembered_white is not None and not fresh:
         white = remembered_white
-    judged = estimate(skin_y, clipped_bright, None, opening, white=white)
+    judged = estimate(skin_y, clipped_bright, white)
 
     slope, intercept = np.polyfit(pts[_MIDLINE, 1], pts[_MIDLINE, 0], 1)
     ys, xs = np.nonzero(skin)
