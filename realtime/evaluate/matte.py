@@ -282,13 +282,12 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     from realtime.coach.profile import DEFAULT_PROFILE, load_profile
 
     profile_strength = load_profile(DEFAULT_PROFILE).relight_strength
-    runs = {f"{DEFAULT_PROFILE} profile ({profile_strength:g}: what users get)":
-            R.relight_scores(data_dir, lambda f: ours.relit(f, profile_strength), limit=limit),
-            f"engine default ({StudioSettings().relight_strength:g})":
-            R.relight_scores(data_dir, ours.relit, limit=limit)}
-    relit = next(iter(runs.values()))
-    figures: dict[str, float | int | str] = {f"relight.{k}": round(float(v), 4) for k, v in relit.items()}
-    figures |= {f"relight.default_strength.{k}": round(float(v), 4) for k, v in list(runs.values())[1].items()}
+    users = R.relight_scores(data_dir, lambda f: ours.relit(f, profile_strength), limit=limit)
+    engine_default = R.relight_scores(data_dir, ours.relit, limit=limit)
+    runs = {f"{DEFAULT_PROFILE} profile ({profile_strength:g}: what users get)": users,
+            f"engine default ({StudioSettings().relight_strength:g})": engine_default}
+    figures: dict[str, float | int | str] = {f"relight.{k}": round(float(v), 4) for k, v in users.items()}
+    figures |= {f"relight.default_strength.{k}": round(float(v), 4) for k, v in engine_default.items()}
     for name, s in stills.items():
         figures[f"matte.{name}.iou"] = round(s["iou"], 4)
         figures[f"matte.{name}.boundary_iou"] = round(s["boundary_iou"], 4)

@@ -70,6 +70,11 @@ def _face(image: np.ndarray, cascade: cv2.CascadeClassifier) -> tuple[int, int, 
     return tuple(int(v) for v in faces[0])  # type: ignore[return-value]
 
 
+def _lift(before: np.ndarray, after: np.ndarray, region: np.ndarray) -> float:
+    """Mean linear luminance after / before over ``region`` (1.0: left alone)."""
+    return float(after[region].mean() / max(before[region].mean(), 1e-6))
+
+
 def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], *, limit: int | None = None,
                    sheet: Path | None = None) -> dict[str, float]:
     """Hue shift, dark-region lift and side-light evening over the photos with one found face."""
@@ -93,14 +98,15 @@ def relight_scores(data_dir: Path, relight: Callable[[np.ndarray], np.ndarray], 
         db.append(float(lab1[..., 2][inner].mean() - lab0[..., 2][inner].mean()))
         away = np.ones(truth.shape, bool)
         away[max(0, y - h // 2) : y + 3 * h // 2, max(0, x - w // 2) : x + 3 * w // 2] = False
-        dark_px = truth & away & (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < DARK_LUMA * 255)
+        gray, lum0, lum1 = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), luminance(image), luminance(relit)
+        dark_px = truth & away & (gray < DARK_LUMA * 255)
         if dark_px.sum() > 500:
-            dark.append(float(luminance(relit)[dark_px].mean() / max(luminance(image)[dark_px].mean(), 1e-6)))
+            dark.append(_lift(lum0, lum1, dark_px))
         hairline = np.zeros(truth.shape, bool)
         hairline[max(0, y - h // 3) : y + h // 10, x : x + w] = True
-        hairline &= truth & (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < HAIRLINE_LUMA * 255)
+        hairline &= truth & (gray < HAIRLINE_LUMA * 255)
         if hairline.sum() > 300:
-            hair.append(float(luminance(relit)[hairline].mean() / max(luminance(image)[hairline].mean(), 1e-6)))
+            hair.append(_lift(lum0, lum1, hairline))
         lit = side_light(image, x + w / 2, w * 0.06, SIDE_STOPS)
         lit_relit = relight(lit)
         before.append(half_ratio(lit, box))
