@@ -8,9 +8,10 @@ rendered at once:
 2. the studio engine (segmentation + relight) runs on a copy of at most ``ENGINE_PIXELS``; its relight is a
    smooth gain, so the gain (relit / photo) is scaled up and applied to the full-resolution photo;
 3. refused, with one line and no files, when no headshot can be made honestly: no face, more than one
-   person, eyes closed, the face cut off by the photo's edge, a face too small to analyse at all
-   (:func:`refusal`); a small face is not refused: the headshot is made at native size and the report
-   and the console say how small it is and the photo size a full portrait needs;
+   person, eyes surely closed, the face cut off by the photo's edge, a face too small to analyse at all
+   (:func:`refusal`); a small face or narrowed eyes are not refused: the headshot is made and the report
+   and the console say what is wrong (how small, and the photo size a full portrait needs; "eyes
+   narrowed": :data:`realtime.capture.photo_words.EYES_CLOSED_SURE`);
 4. the final matte (:mod:`realtime.capture.matting`: the model's closer look at the person, then the
    edge and colour steps) and the backdrop per profile / ``--background``;
    subtle retouch per profile; the crops at native size (``--upscale`` to resize) and an ID crop on a
@@ -34,7 +35,7 @@ import numpy as np
 
 from realtime.capture.crops import SCREEN_DPI, crown_cut, plan_crops, plan_id, render_crop
 from realtime.capture.matting import final_matte, person_seed
-from realtime.capture.photo_words import grade_photo
+from realtime.capture.photo_words import EYES_CLOSED_SURE, grade_photo
 from realtime.capture.report import engine_section, package_versions
 from realtime.capture.retouch import retouch_skin
 from realtime.capture.small_face import FACES_AWAY, find_face
@@ -252,7 +253,8 @@ def refusal(face: Any, checks: dict[str, dict[str, Any]], found_by: str = "") ->
     if width < MIN_FACE_PX:  # below it the face mesh is guessing (see MIN_FACE_PX)
         return (f"the face is {width:.0f} px across: too small to analyse; use a photo where the face is "
                 f"at least {SMALL_FACE_PX} px across")
-    if not checks["eyes_open"]["pass"]:
+    eyes = checks["eyes_open"]
+    if not eyes["pass"] and (eyes["value"] or 0.0) < EYES_CLOSED_SURE:  # narrower than any open eye seen
         return "eyes closed: use a photo with your eyes open"
     w, h = face.image_size
     x0, y0, x1, y1 = face.face_box

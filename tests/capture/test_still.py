@@ -241,7 +241,7 @@ class FirstLookMisses:
 def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels() -> None:
     from dataclasses import replace
 
-    from realtime.capture.photo_words import EYES_MIN_IED, EYES_UNSURE, grade_photo
+    from realtime.capture.photo_words import EYES_CLOSED_SURE, EYES_MIN_IED, EYES_NARROW, EYES_UNSURE, grade_photo
     from realtime.capture.small_face import find_face
     from realtime.capture.still import MIN_FACE_PX, SMALL_FACE_PX, face_width, refusal, small_face_warnings
     from realtime.coach.profile import load_profile
@@ -287,6 +287,14 @@ def test_small_face_is_found_on_an_upscaled_head_crop_and_graded_in_photo_pixels
         graded = grade_photo(source, big_shut, np.ones(source.shape[:2], np.float32), profile)
         assert not graded["checks"]["eyes_open"]["pass"] and EYES_UNSURE not in graded["warnings"]
         assert refusal(big_shut, graded["checks"]).startswith("eyes closed")
+        # Narrowed eyes (a smile, a squint) between the surely-closed level and the profile's band: the check
+        # fails and says so in what a better photo needs, but the headshot is made.
+        band_low = profile.checks["eyes_open"].band.low
+        narrow = (EYES_CLOSED_SURE + band_low) / 2.0
+        squint = replace(reference, eye_open_left=narrow, eye_open_right=narrow)
+        graded = grade_photo(source, squint, np.ones(source.shape[:2], np.float32), profile)
+        assert not graded["checks"]["eyes_open"]["pass"] and EYES_NARROW in graded["needs"]
+        assert refusal(squint, graded["checks"]) is None
 
 
 @pytest.mark.parametrize(("left_x", "right_x", "nose_z", "away"), [
