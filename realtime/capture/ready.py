@@ -102,10 +102,12 @@ class Candidate:
     crown_y: float
     crown_from_matte: bool
     engine_info: dict[str, Any] = field(default_factory=dict)
+    alpha: np.ndarray | None = None  # the live matte (the seed of the saved frame's final matte)
 
     @property
     def nbytes(self) -> int:
         extra = self.processed.nbytes if self.processed is not None and self.processed is not self.image else 0
+        extra += self.alpha.nbytes if self.alpha is not None else 0
         return int(self.image.nbytes + extra)
 
     @property
@@ -121,7 +123,8 @@ class Candidate:
 
         crown_y, from_matte = find_crown(frame.face, frame.alpha)
         return cls(frame.frame_id, frame.source_time, frame.image, frame.processed, frame.face,
-                   frame.lighting, frame.assessment, float(crown_y), from_matte, dict(frame.engine_info))
+                   frame.lighting, frame.assessment, float(crown_y), from_matte, dict(frame.engine_info),
+                   frame.alpha)
 
 
 class CandidateRing:

@@ -13,12 +13,13 @@ Manual capture: :meth:`CaptureStage.trigger` (the preview's space key, the booth
 thread) makes the next frame pick the best of the last ``MANUAL_WINDOW_S`` of frames with a face, even
 if not every check passes (a rejected blink or blur is used only when nothing else is there).
 
-Writing happens in the loop's thread when a capture is chosen (a capture is a one-off; the short stall
-is the shutter moment). A full disk or a read-only folder does not stop the session and loses nothing:
-the :class:`Capture` stays in :attr:`pending` (and :attr:`unsaved`, with every other capture the disk
-refused) with its encoded files, :attr:`write_error` and :attr:`message` say so (the preview shows it),
-and the stage writes them again every ``WRITE_RETRY_S`` until there is room. :meth:`write` is the
-explicit retry, e.g. into another folder.
+Writing happens when a capture is chosen: in the loop's thread, or with ``background_writes`` on the
+stage's save thread (:mod:`realtime.capture.save_thread`; :meth:`flush` waits), so the saved frame's final
+matte (:mod:`realtime.capture.live_matte`, ~0.5 s at 720p) never stalls the live loop. A full disk or a
+read-only folder does not stop the session and loses nothing: the :class:`Capture` stays in
+:attr:`pending` (and :attr:`unsaved`, with every capture the disk refused) with its encoded files,
+:attr:`write_error` and :attr:`message` say so (the preview shows it), and the stage writes them again
+every ``WRITE_RETRY_S`` until there is room. :meth:`write` is the explicit retry, e.g. into another folder.
 
 Time limit: with ``max_seconds``, a frame whose source time is that far past the first frame without
 a capture sets :attr:`timed_out`; :attr:`log` says which check failed most.
@@ -30,6 +31,7 @@ sets ``frame.stop_requested``, on which the loop ends the session.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
@@ -42,9 +44,11 @@ from typing import Any
 import numpy as np
 
 from realtime.capture.crops import SCREEN_DPI, CropPlan, plan_crops, render_crop
+from realtime.capture.live_matte import saved_frame
 from realtime.capture.ready import DEFAULT_BYTE_CAP, Candidate, CandidateRing, Scored, ScoreLimits, best
 from realtime.capture.report import SessionLog, build_report
 from realtime.capture.retouch import retouch_skin
+from realtime.capture.save_thread import SaveThread
 from realtime.capture.writer import RETRY_AFTER_S, encode_jpeg, encode_png, write_folder
 from realtime.errors import SinkError
 from realtime.frame import CaptureOutcome, FrameResult
@@ -72,6 +76,7 @@ class Capture:
     crops: dict[str, np.ndarray] = field(default_factory=dict)
     files: dict[str, bytes] | None = None  # encoded, kept only while the capture waits to be written
     crop_error: str | None = None  # why the crops are missing (the photo itself is still saved)
+    log: SessionLog | None = None  # the session's log as it stood when the capture was taken
 
     @property
     def candidate(self) -> Candidate:
@@ -96,6 +101,7 @@ class CaptureStage:
         stop: threading.Event | None = None,
         source_info: dict[str, Any] | None = None,
         max_bytes: int = DEFAULT_BYTE_CAP,
+        background_writes: bool = False,
     ) -> None:
         self.profile = profile
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -127,6 +133,16 @@ class CaptureStage:
         self._streak_start: float | None = None  # first frame of the current run of frames passing every check
         self._outcome: CaptureOutcome | None = None
         self._lock = threading.Lock()
+        self._saver = SaveThread() if background_writes else None
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until the save thread (``background_writes``) has done every save handed to it."""
+        return self._saver.flush(timeout) if self._saver is not None else True
+
+    def close(self) -> None:
+        """Finish the saves handed to the save thread, then stop it (safe twice)."""
+        if self._saver is not None:
+            self._saver.close()
 
     # --- public API ------------------------------------------------------------------------------
     def trigger(self) -> None:
@@ -201,8 +217,9 @@ class CaptureStage:
         if self._first_t is None:
             self._first_t = t
         if self._retry_at is not None and t >= self._retry_at:
+            self._retry_at = None  # set again by a save the disk still refuses
             for waiting in list(self.unsaved):
-                self._write_or_keep(waiting)
+                self._save(waiting)
         self.log.add(t, frame.assessment)
         passing = frame.face is not None and frame.assessment is not None and frame.assessment.all_passed
         self._streak_start = (self._streak_start if self._streak_start is not None else t) if passing else None
@@ -269,7 +286,14 @@ class CaptureStage:
         if capture.trigger == "auto" and self.once:
             self.done = True
         self.pending = capture
+        capture.log = copy.deepcopy(self.log)  # the save may run on the save thread while the log grows
         if self.out_dir is not None:
+            self._save(capture)
+
+    def _save(self, capture: Capture) -> None:
+        if self._saver is not None:
+            self._saver.submit(self._write_or_keep, capture)
+        else:
             self._write_or_keep(capture)
 
     # --- writing ---------------------------------------------------------------------------------
@@ -293,7 +317,7 @@ class CaptureStage:
         """Encode every file of ``capture`` (in memory, in write order, report last)."""
         c = capture.candidate
         profile = self.profile
-        processed = c.processed if c.processed is not None else c.image
+        processed, matte = saved_frame(c)  # the final matte where the background was replaced
         retouch = {"enabled": bool(profile.retouch_enabled), "strength": float(profile.retouch_strength)}
         if retouch["enabled"] and retouch["strength"] > 0:
             processed = retouch_skin(processed, c.face, retouch["strength"])
@@ -307,9 +331,10 @@ class CaptureStage:
                  **{name: f"{name}.jpg" for name in capture.crops}, "report": "report.json"}
         capture.report = build_report(
             chosen=capture.chosen, trigger=capture.trigger, profile=profile, files=names, crops=plans,
-            log=self.log, source=self.source_info, retouch=retouch, window=capture.window,
+            log=capture.log or self.log, source=self.source_info, retouch=retouch, window=capture.window,
             created=datetime.now(),
         )
+        capture.report["matte"] = matte
         if capture.crop_error:
             capture.report["crop_error"] = capture.crop_error
         files["report.json"] = (json.dumps(capture.report, indent=2) + "\n").encode("utf-8")

@@ -162,6 +162,9 @@ def last_save(stage: Any, report: Any) -> bool:
     from realtime.errors import SinkError
 
     error: SinkError | None = None
+    flush = getattr(stage, "flush", None)
+    if flush is not None:
+        flush()  # saves still running on the stage's save thread (background_writes) finish first
     for capture in list(stage.unsaved):
         try:
             report(f"saved {stage.write(capture)}")
