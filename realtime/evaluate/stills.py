@@ -39,6 +39,7 @@ import numpy as np
 from realtime.capture.still import MIN_FACE_PX, SMALL_FACE_PX
 from realtime.evaluate.matte import BAND_PX, EVAL_HEIGHT, edge_band, load, pairs
 from realtime.evaluate.report import Section
+from realtime.evaluate.stills_by_eye import LABELS, by_eye_figures
 
 VISIBLE = 0.02  # alpha above this is visible over a new backdrop (counts for spill)
 BACKDROPS = ((40, 40, 220), (200, 70, 30), (40, 190, 40))  # BGR: red, blue, green
@@ -130,6 +131,8 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     spills: dict[str, list[float]] = {m: [] for m in METHODS}
     seconds: list[float] = []
     made: list[bool] = []
+    single_made: dict[str, bool] = {}  # photo stem -> headshot made, for the photos counted single-person
+    multi_single_by_eye = 0  # refused as more than one person, one person by eye
     refusals: dict[str, int] = {}
     small_made = 0  # headshots made from a face under SMALL_FACE_PX (with the size warning)
     with ExitStack() as stack:
@@ -142,7 +145,9 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
             seconds.append(time.perf_counter() - started)
             if single:
                 made.append(ok)
+                single_made[image_path.stem] = ok
                 small_made += ok and small
+            multi_single_by_eye += not single and LABELS.get(image_path.stem) == "single"
             if why:
                 key = ("face_too_small" if "too small to analyse" in why else "faces_away" if "faces away" in why
                        else why.split(":")[0].split(" (")[0].replace(" ", "_"))
@@ -168,6 +173,8 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     figures["capture.made_small_face"] = int(small_made)
     for key, count in sorted(refusals.items()):
         figures[f"capture.refused.{key}"] = count
+    figures.update(by_eye_figures(single_made))
+    figures["by_eye.multi_refused_single"] = multi_single_by_eye
     return Section(title="Final still matte (issue #15)", markdown=_markdown(figures), figures=figures)
 
 
@@ -192,9 +199,30 @@ def _markdown(f: dict[str, float | int | str]) -> str:
         "(`faces_away`). Refusals by reason (all photos): "
         + (", ".join(f"{k.split('.', 2)[2]} {v}" for k, v in f.items() if k.startswith("capture.refused."))
            or "none") + ".\n\n"
+        + _by_eye(f) +
         "Spill: the person is composited by code onto a saturated red, blue or green backdrop; the figure is "
         "the alpha-weighted mean distance, in the band, between the colour put over a new backdrop and the "
         "person's true colour (nearest mask pixel). `raw` and `live` show the camera's pixel at partial "
         "alpha (what the live composite does), so any old backdrop they let through counts; `final` shows "
         "its estimated foreground colour. The masks are a commercial remover's, imperfect in hair.\n"
+    )
+
+
+def _by_eye(f: dict[str, float | int | str]) -> str:
+    single = int(f["capture.single_person_photos"])
+    allowed = int(f["by_eye.allowed"])
+    return (
+        f"Read against what the photos allow (each photo refused at b9339c3 looked at by eye, labels in "
+        f"`realtime/evaluate/stills_by_eye.py`): of the {f['by_eye.refused']} refusals among the {single} "
+        f"photos counted single-person, {f['by_eye.refused_right']} are right by eye (no face, back to the "
+        f"camera, profile, face hidden, eyes closed or cast down), {f['by_eye.refused_wrong']} wrong (eyes "
+        f"open), {f['by_eye.refused_unsure']} too small to tell, {f['by_eye.refused_unreviewed']} not reviewed. "
+        f"By eye {single - allowed} of the {single} cannot make a headshot at all, so at most "
+        f"{allowed} ({allowed / max(single, 1):.1%}) can"
+        + (": the 95% target is out of reach on this set by any honest means. " if allowed < 0.95 * single else ". ")
+        + f"{f['by_eye.made_from_none']} headshots were made from photos labelled no-headshot "
+        "(eyes cast down or half closed: made with \"eyes narrowed or half closed\" in what a better photo needs). "
+        f"{f['by_eye.groups_counted_single']} of the photos counted single-person show two or more people "
+        f"by eye (no face seen: groups from behind); {f['by_eye.multi_refused_single']} photos refused as "
+        "more than one person show one person by eye (lamps, a poster, a raised hand taken for a face).\n\n"
     )
