@@ -1,19 +1,22 @@
-"""Relighting subgraph: a smooth luminance gain field that swaps the person's shading for studio light.
+"""Relighting subgraph: a smooth luminance gain on the person's skin that fills its shadows like a fill light.
 
 Why this shape: skin texture, pores and eyes are high-frequency and belong to the person; uneven light
 (a window on one side, an overhead lamp) is low-frequency. So we never touch pixels directly. At a
 coarse grid (the segmentation grid / 4) we estimate
 
-* the person's local light level ``S_s`` (a face-scale low-pass of log luminance, matte-weighted so the
-  background does not leak in: normalised convolution),
-* the person's broad level ``S_L`` (the same at about head scale), which stands in for a smooth albedo:
-  shading = ``S_s - S_L`` is what varies across a face but not across a whole shirt,
-* a target studio shading ``P`` from a soft key, a fill and ambient on normals taken from the blurred
-  matte (its gradient tilts the surface away from the camera near the silhouette: a bulge),
+* where skin is: normalised-rg chromaticity near skin's and a luma floor, inside the matte, minus what
+  is far darker than the skin's lit level (brown hair and dark collars pass the colour test);
+* the skin's level ``S`` (a skin-weighted blur of log luminance: normalised convolution, so hair,
+  clothes and background do not leak in), blurred about half a face high but only a few percent of a
+  face wide, so it follows the face's left/right shading and not the hairline or the chin's shadow;
+* the skin's lit level ``R`` (luminance-weighted mean of ``S``: a half-shadowed face reads its lit half);
 
-and output ``gain = exp(strength * (P - (S_s - S_L) + E))`` where ``E`` pulls the broad level toward the
-target exposure. The gain is upsampled and multiplied onto the full-resolution frame inside the matte,
-so texture is kept exactly and the background is untouched. Strength 0 gives a gain of exactly 1.
+and output ``gain = (1 + s (exp(k (R - S)) - 1)) * exp(s E)`` on linear light, where ``s`` is the
+strength (the share of the missing light filled in, as a fill light adds light), ``k`` a little over 1
+(the blurred level underestimates the gap) and ``E`` a small pull toward the target exposure, both
+faded out smoothly around the skin and over hair and brows. The gain is upsampled and multiplied onto
+the full-resolution frame inside the matte, so texture is kept exactly and the background is untouched.
+Strength 0 gives a gain of exactly 1.
 
 Log luminance is ``2.2 * ln(sRGB luma)``, i.e. log *linear* light under a pure 2.2 gamma; a linear gain
 ``g`` therefore scales the sRGB values by ``g ** (1 / 2.2)``, which is what is returned.
@@ -30,9 +33,11 @@ GAMMA = 2.2
 # Grid (segmentation grid / POOL) where shading is estimated; the broad level is POOL times coarser again.
 POOL = 4
 # Blur sigmas in grid pixels as (y, x): the grid is the segmentation's square grid squashed from a 16:9
-# frame, so x pixels are ~1.8x wider in the image than y pixels. Chosen as fractions of a typical
-# webcam head (about a third of the frame height): shading ~ 1/7 of a face, broad level ~ a face.
-SIGMA_SHADING = (2.5, 1.5)
+# frame, so x pixels are ~1.8x wider in the image than y pixels. The skin level is blurred about half a
+# face high but only a few percent of a face wide: it follows the left/right shading that evening is
+# about, while the forehead under the hair and the shadow under the chin are averaged with the rest of
+# their column (lifting those drew a bright band along the hairline; docs/QUALITY.md).
+SIGMA_SHADING = (10.0, 0.8)
 SIGMA_COVER = (1.0, 0.6)
 # Gain limits in stops (linear light): lift shadowed skin at most 2 stops, darken skin above the lit
 # level at most 0.05 (evening by darkening the lit half would darken the face);
@@ -41,8 +46,9 @@ MAX_LIFT_STOPS = 2.0
 MAX_CUT_STOPS = 0.05
 MAX_EXPOSURE_STOPS = 1.0
 EXPOSURE_SHARE = 0.05
-# Shadowed skin is lifted by SHADOW_GAIN x strength of its gap to the lit level (1.65 x 0.8: a little
-# over the gap, which the face-scale blur underestimates; measured in docs/QUALITY.md).
+# Strength s fills s of the light shadowed skin misses, as a fill light would (linear light): gain
+# 1 + s (exp(SHADOW_GAIN gap) - 1). SHADOW_GAIN is a little over 1 because the blurred level
+# underestimates the gap (measured on side-lit dev portraits in docs/QUALITY.md).
 SHADOW_GAIN = 1.65
 # Skin in normalised rg chromaticity: (centre, spread) of R/(R+G+B) and G/(R+G+B) over light to dark
 # skin; luma (sRGB 0..1) below the floor's first value is not judged, above its second fully.
@@ -61,11 +67,15 @@ CHROMA_EXP = 0.5
 RATIO_LIMIT = 4.0
 # Hair guard: a grid cell more than GUARD_STOPS darker than the skin level around it loses its gain over
 # the next GUARD_FADE_STOPS (shadowed skin sits near its own blurred level; hair and brows well below it).
-GUARD_STOPS = 1.0
-GUARD_FADE_STOPS = 0.5
+GUARD_STOPS = 0.6
+GUARD_FADE_STOPS = 0.4
 # Skin weight (blurred) at which the correction is applied in full: the falloff around the face.
 SKIN_COVER = 0.35
 _EPS_WEIGHT = 1e-3
+# Skin far darker than the face's lit level is not skin in a shadow but hair or a dark collar of a skin
+# colour: cells more than SKIN_STOPS below it leave the skin weight over the next SKIN_FADE_STOPS.
+SKIN_STOPS = 1.75
+SKIN_FADE_STOPS = 0.25
 
 
 def _lit_level(b: GraphBuilder, local: str, weight: str) -> str:
@@ -106,17 +116,26 @@ def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, sett
     ``colour``: BGR in [0, 1] at the segmentation grid [1, 3, h, w]; ``luma``: its luma [1, 1, h, w];
     ``matte``: person probability there.
 
-    Only skin is relit. The skin's local level ``S`` (a face-scale, skin-weighted blur of log
-    luminance) is compared with its lit level ``R`` (the luminance-weighted mean over all skin: a
-    half-shadowed face reads its lit half); shadowed skin is lifted by ``R - S`` and the whole face
-    moved toward the target exposure. The correction fades out over ``SIGMA_SHADING`` around the skin
-    (a smooth falloff, no rim), so hair, clothes and the background keep their own levels.
+    Only skin is relit. The skin's local level ``S`` (a skin-weighted blur of log luminance, tall and
+    narrow) is compared with its lit level ``R`` (the luminance-weighted mean over all skin: a
+    half-shadowed face reads its lit half); shadowed skin gets the strength's share of the light it
+    misses and the whole face a small move toward the target exposure. The correction fades out over
+    ``SIGMA_COVER`` around the skin (a smooth falloff, no rim), so hair, clothes and the background
+    keep their own levels.
     """
     b.stage = "relight"
     colour_c = b.pool(colour, POOL)
     luma_c = b.pool(luma, POOL)
-    skin = _skin(b, colour_c, luma_c, b.pool(matte, POOL))
+    ln2 = math.log(2.0)
     log_lum = b.scale(b.op("Log", b.offset(luma_c, 1.0 / 255.0)), GAMMA)
+    # Skin by colour first; then what is far darker than that skin's lit level leaves it (brown hair and
+    # dark collars pass the chroma test, and as "shadowed skin" they were lifted into a band).
+    first = _skin(b, colour_c, luma_c, b.pool(matte, POOL))
+    first_num, first_den = b.op("Split", b.gauss(b.concat([b.mul(log_lum, first), first], axis=1), 2,
+                                                 *SIGMA_SHADING), axis=1, n_out=2)
+    first_level = _lit_level(b, b.div(first_num, b.offset(first_den, _EPS_WEIGHT)), first)
+    near = b.offset(b.sub(log_lum, first_level), (SKIN_STOPS + SKIN_FADE_STOPS) * ln2)
+    skin = b.mul(first, b.clip(b.scale(near, 1.0 / (SKIN_FADE_STOPS * ln2)), 0.0, 1.0))
     stack = b.gauss(b.concat([b.mul(log_lum, skin), skin, b.mul(luma_c, skin), b.mul(colour_c, skin)], axis=1),
                     6, *SIGMA_SHADING)
     num, den, skin_luma, skin_colour = b.op("Split", stack, b.ints([1, 1, 1, 3]), axis=1, n_out=4)
@@ -125,7 +144,6 @@ def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, sett
     # of a face) but hair and dark clothes beside the face, which are not skin, are not lifted.
     cover = b.clip(b.scale(b.gauss(skin, 1, *SIGMA_COVER), 1.0 / SKIN_COVER), 0.0, 1.0)
     level = _lit_level(b, local, skin)
-    ln2 = math.log(2.0)
     gap = b.sub(level, local)
     # A region far darker than the lit skin is not shadowed skin (black clothes, hair that passed the
     # chroma test): past RANGE_STOPS the lift fades to nothing within RANGE_FADE_STOPS.
@@ -133,9 +151,12 @@ def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, sett
     shadow = b.mul(in_range, b.clip(gap, -MAX_CUT_STOPS * ln2, MAX_LIFT_STOPS * ln2))
     target = b.op("Log", b.setting(settings, S.IDX_EXPOSURE))
     exposure = b.clip(b.sub(target, level), -MAX_EXPOSURE_STOPS * ln2, MAX_EXPOSURE_STOPS * ln2)
-    log_gain = b.mul(cover, b.add(b.scale(shadow, SHADOW_GAIN), b.scale(exposure, EXPOSURE_SHARE)))
     strength = b.setting(settings, S.IDX_STRENGTH)
-    srgb_log = b.scale(b.mul(log_gain, strength), 1.0 / GAMMA)
+    # A fill light: s of the missing light added, ln(1 + s (exp(SHADOW_GAIN gap) - 1)); the exposure move
+    # (a gentle global lift) scales with s as before.
+    fill = b.op("Log", b.offset(b.mul(strength, b.offset(b.op("Exp", b.scale(shadow, SHADOW_GAIN)), -1.0)), 1.0))
+    log_gain = b.mul(cover, b.add(fill, b.mul(strength, b.scale(exposure, EXPOSURE_SHARE))))
+    srgb_log = b.scale(log_gain, 1.0 / GAMMA)
     # Luma gain s, chroma gain s ** CHROMA_EXP: channel c of the skin's mean colour m goes to
     # s Y + s^k (m_c - Y), i.e. gain_c = s^k + (s - s^k) Y / m_c, from the skin-weighted mean colour.
     luma_gain = b.op("Exp", srgb_log)
