@@ -37,6 +37,9 @@ class CheckResult:
     amount_cm: float | None = None
     # The result on this very frame when this one is the coach's steady verdict (None: this one is it).
     frame: CheckResult | None = None
+    # A failure that limits only how many pixels the photo gets, not what it shows (a face found but small
+    # in the frame): the coach says it only when no other held check has words (see realtime.coach.coach).
+    refinement: bool = False
 
     @property
     def passed_on_frame(self) -> bool:

@@ -38,10 +38,12 @@ class CheckContext:
 
 
 def graded(settings: CheckSettings, value: float, instruction: str | None, *, arrow: str | None = None,
-           band: Band | None = None, passed: bool | None = None, amount_cm: float | None = None) -> CheckResult:
+           band: Band | None = None, passed: bool | None = None, amount_cm: float | None = None,
+           refinement: bool = False) -> CheckResult:
     """A measured result: pass/close/fail from the band; the instruction and arrow kept only on failure.
 
-    ``passed`` overrides the band's verdict for checks with a second condition (mouth open, ...).
+    ``passed`` overrides the band's verdict for checks with a second condition (mouth open, ...);
+    ``refinement`` marks a failure that limits only the photo's pixel count (``CheckResult.refinement``).
     """
     band = band or settings.band
     status = band.status(value)
@@ -57,6 +59,7 @@ def graded(settings: CheckSettings, value: float, instruction: str | None, *, ar
         instruction=None if ok else instruction,
         arrow=None if ok else arrow,
         amount_cm=None if ok or amount_cm is None else abs(float(amount_cm)),
+        refinement=refinement and not ok,
     )
 
 

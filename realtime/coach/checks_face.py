@@ -73,11 +73,15 @@ def check_eyes_open(ctx: CheckContext, s: CheckSettings) -> CheckResult:
 def check_expression(ctx: CheckContext, s: CheckSettings) -> CheckResult:
     """Band ``smile_low``-``smile_high`` on the smile score, and ``mouth_open_max`` on the lip gap / T.
 
-    The value is the smile; an open mouth fails even with the smile in band ("Close your mouth").
+    The value is the smile; an open mouth fails even with the smile in band ("Close your mouth"), and so
+    does talking in live video (the lip gap swinging open and shut, ``FaceObservation.talking``): a frame
+    between two words is not a photo.
     """
     if ctx.face is None:
         return unmeasured(s, passed=False)
     face = ctx.face
+    if face.talking:
+        return graded(s, face.smile, "Pause talking for the photo", passed=False)
     if face.mouth_open > float(s.params["mouth_open_max"]):
         return graded(s, face.smile, "Close your mouth", passed=False)
     if s.band.high is not None and face.smile > s.band.high:

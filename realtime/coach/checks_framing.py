@@ -31,7 +31,8 @@ def check_face_found(ctx: CheckContext, s: CheckSettings) -> CheckResult:
     wanted = (s.band.low or face.inter_eye_px) * RESOLUTION_MARGIN
     # Inter-eye pixels grow as 1/distance, like any size: move until they reach ``wanted``.
     change = move_change_cm(face, ctx.fov_deg, face.inter_eye_px, wanted)
-    return graded(s, face.inter_eye_px, f"{move_words(change)} to the camera", arrow="closer", amount_cm=change)
+    return graded(s, face.inter_eye_px, f"{move_words(change)} to the camera", arrow="closer", amount_cm=change,
+                  refinement=True)
 
 
 def check_head_size(ctx: CheckContext, s: CheckSettings) -> CheckResult:

@@ -14,7 +14,9 @@ Rules (from the guidelines), with the profile's ``[timing]``:
   ``status``; the frame's own result in ``CheckResult.frame``), so the checklist dot and the words
   follow the same state: a measurement hovering at a band's edge, failing every other frame, neither
   toggles the words on and off nor turns the dot green under them. Only the most important held check
-  speaks (the guidelines table order), so no instruction is ever shown against a green dot. Its wording
+  speaks (the guidelines table order), so no instruction is ever shown against a green dot. A failure
+  that limits only the photo's pixels (``CheckResult.refinement``: a face found but small in the frame)
+  speaks after every other: what spoils the picture (talking, a turned head, dim light) is said first. Its wording
   changes at most once per appear hold, and an amount ("about 75 cm") only when the estimate moves a
   full rounding step away from the one shown (hysteresis: no 75/80 flip-flop).
 - Never two contradicting instructions within ``CONTRADICTION_S``: a check whose arrow is opposite to
@@ -62,6 +64,7 @@ class _State:
     arrow: str | None = None  # the arrow of ``text``
     amount_cm: float | None = None  # the rounded amount ``text`` names
     status: str = "fail"  # the status of the latest failing frame ("close" or "fail"), shown while held
+    refinement: bool = False  # the latest failing frame's result is a refinement (said last)
 
 
 class Coach:
@@ -165,7 +168,8 @@ class Coach:
             if t < self._quiet_until:
                 return None
             self._quiet_until = None
-        for name, state in self._states.items():
+        # sorted() is stable: table order within each tier, refinements last
+        for name, state in sorted(self._states.items(), key=lambda item: item[1].refinement):
             if not (state.active and state.text):
                 continue
             opposite = OPPOSITE.get(state.arrow or "")
@@ -216,6 +220,7 @@ class Coach:
         state.fail_since = t if state.fail_since is None else state.fail_since
         state.fail_frames += 1
         state.status = result.status
+        state.refinement = result.refinement
         if (not state.active and state.fail_frames >= MIN_FAIL_FRAMES
                 and t - state.fail_since >= timing.instruction_appear_s):
             state.active = True

@@ -1,4 +1,4 @@
-"""Every coaching check, declared once, in priority order (the guidelines table, top first).
+"""Every coaching check, declared once, in priority order (the guidelines table, top first, motion moved up).
 
 To add a check: write its function ``check_<name>(ctx, settings) -> CheckResult`` (in ``checks_face``,
 ``checks_framing`` or ``checks_light``) and add one ``CheckSpec`` below at its priority place. Its profile
@@ -51,6 +51,11 @@ _POSE = (
               group="Face the camera", words="Chin level"),
     CheckSpec("roll", face.check_roll, {"max_abs_deg": Num(0.0, 90.0)}, band=within("max_abs_deg"), close=2.0,
               group="Face the camera", words="Head upright"),
+    # Motion speaks before gaze, eyes and expression (the guidelines table puts it last): on a moving head
+    # those are passing states, so a person moving and talking hears "Hold still" first (clip d12,
+    # docs/QUALITY.md); a turned head still hears the turn first (a turn toward the lens is motion too).
+    CheckSpec("motion", face.check_motion, {"max_ied_per_s": Num(0.0, 100.0)}, band=at_most("max_ied_per_s"),
+              close=0.2, group="Eyes", words="Holding still"),
     CheckSpec("gaze", face.check_gaze, {"max": Num(0.0, 1.0)}, band=at_most("max"), close=0.04, group="Eyes",
               words="Looking into the lens"),
     CheckSpec("eyes_open", face.check_eyes_open, {"min": Num(0.0, 0.3), "baseline_fraction": Num(0.0, 1.0)},
@@ -79,8 +84,6 @@ _LIGHT = (
               words="Natural colour of the light"),
     CheckSpec("sharpness", light.check_sharpness, {"min": Num(0.0, 1e9)}, band=at_least("min"), close=0.0,
               group="Eyes", words="Eyes sharp"),
-    CheckSpec("motion", face.check_motion, {"max_ied_per_s": Num(0.0, 100.0)}, band=at_most("max_ied_per_s"),
-              close=0.2, group="Eyes", words="Holding still"),
     CheckSpec("background", light.check_background, {"max_busyness": Num(0.0, 1e9)}, band=at_most("max_busyness"),
               close=0.0, judged_on="delivered", group="Background", words="Background plain or softened"),
 )

@@ -106,8 +106,18 @@ Before this round (same clips, same commit of everything else): 0 captures in 13
   eyes wide open: both cues agree these faces are about a stop darker than the median well-exposed portrait (by
   eye: a dim face before a brighter grey wall). Widening the band does not separate them from a 1.5-stop
   under-exposure: at -1.5 EV two light portraits read -0.81 and -1.02, so a +-1.0 band would pass one
-  and d18 would still fail it; d18 meets its label by being told to move back. d20 (480x480) has an
-  inter-eye distance of 83-85 px against the 90 px resolution minimum of the guidelines, so "move
-  closer" outranks the mouth coaching (exposure and sharpness also fail on all its frames); the minimum
-  was not lowered to fit the clip.
+  and d18 would still fail it; d18 meets its label by being told to move back.
+- **Talking, and what is said first** (d20, d12). A person talking is now seen: the lip gap (inner lips
+  / T) swinging by at least 0.06 T against its last turning point, 4 times within 1.5 s
+  (`realtime/face/features.py`, `MouthActivity`; live video only). Share of frames marked: d20 81%, d11
+  79%, d6 74%, d10 59%, d12 26% (all talking or grimacing); d0, d14, d18 (one yawn), d19 (smiles), s13,
+  s20, s29 none; s32 2%. It fails the expression check ("Pause talking for the photo"): a frame between
+  two words is not a photo. Two changes to who speaks, both measured here before and after: (1) a face
+  found but short of the 90 px inter-eye minimum (d20: 83-85 px, its framing in band) is a *refinement*
+  said after every other held check: it limits the photo's pixels, not what it shows, so talking, a
+  turned head or dim light is said first (the check still blocks capture and its dot stays red; the
+  minimum was not lowered). d20 went from "Move about 5 cm closer" (100%) to "Pause talking" (65%) and
+  "Add light" (21%). (2) Motion speaks before gaze, eyes and expression: on a moving head those are
+  passing states. d12 (moving and talking) went from "Hold still" 39% / "turn" 35%, 12 changes, to "Hold
+  still" 72%, 4 changes; a turned head still hears the turn first (s32: turn 66% + 34%).
 """

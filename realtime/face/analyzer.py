@@ -34,7 +34,7 @@ import numpy as np
 from realtime.errors import EngineError
 from realtime.face import landmarks as lm
 from realtime.face.detection import FaceCounter, area, confirmed_by
-from realtime.face.features import EyeBaseline, measure
+from realtime.face.features import EyeBaseline, MouthActivity, measure
 from realtime.face.observation import FaceObservation
 from realtime.face.pose import DEFAULT_FOV_DEG, estimate_pose
 
@@ -144,6 +144,7 @@ class FaceAnalyzer:
         self._previous_time: float | None = None
         self._last_seen: float | None = None
         self._baseline = EyeBaseline()
+        self._mouth = MouthActivity()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
@@ -248,6 +249,7 @@ class FaceAnalyzer:
 
     def _forget(self, timestamp_s: float) -> None:
         self._history.clear()
+        self._mouth.reset()
         self._previous_box = None
         self._previous_time = timestamp_s if not self.static_images else None
         if self._last_seen is not None and timestamp_s - self._last_seen > BASELINE_RESET_S:
@@ -269,7 +271,7 @@ class FaceAnalyzer:
 
         motion = 0.0
         baseline: float | None = None
-        blinking = False
+        blinking = talking = False
         if not self.static_images:
             if self._history and t > self._history[0][0]:
                 then, before = self._history[0]
@@ -279,6 +281,7 @@ class FaceAnalyzer:
             opening = (feats.eye_open_left + feats.eye_open_right) / 2.0
             baseline = self._baseline.update(opening)
             blinking = EyeBaseline.is_blink(opening, baseline)
+            talking = self._mouth.update(feats.mouth_open, t)
             self._history.append((t, xy.copy()))
             self._previous_box = box
             self._previous_time = t
@@ -309,4 +312,5 @@ class FaceAnalyzer:
             mouth_open=feats.mouth_open,
             smile=feats.smile,
             motion_ied_per_s=motion,
+            talking=talking,
         )

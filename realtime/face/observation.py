@@ -49,6 +49,7 @@ class FaceObservation:
     smile: float  # 0 = neutral, 1 = broad smile (corner lift and mouth width / IED; see face.features)
     motion_ied_per_s: float  # mean landmark displacement under the best similarity fit over the last two
     # frames, IED per second (0 on the first frame and for photos); see face.analyzer
+    talking: bool = False  # the lip gap swinging open and shut (live video only; see face.features)
 
     @property
     def eye_mid(self) -> Point:

@@ -11,10 +11,11 @@ from realtime.coach.checks import CHECKS, evaluate, evaluate_checks
 from realtime.coach.profile import load_profile
 from tests.coach.builders import face, lighting, matte, moved
 
+# The guidelines table, with motion moved up before gaze, eyes and expression (see realtime.coach.registry).
 GUIDELINE_ORDER = (
     "one_person", "face_found", "head_size", "horizontal_centring", "eye_line", "headroom", "shoulders",
-    "yaw", "pitch", "roll", "gaze", "eyes_open", "expression", "exposure", "clipping", "evenness",
-    "backlight", "colour_cast", "sharpness", "motion", "background",
+    "yaw", "pitch", "roll", "motion", "gaze", "eyes_open", "expression", "exposure", "clipping", "evenness",
+    "backlight", "colour_cast", "sharpness", "background",
 )
 MATTE_LIGHT = {"backlight": 1.0, "background_busyness": 0.01}
 

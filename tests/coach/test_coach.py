@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from realtime.coach.coach import Coach
@@ -100,8 +102,30 @@ def test_higher_priority_failure_takes_over_after_its_own_hold(coach: Coach) -> 
     far = moved(face(pitch_deg=25.0), scale=0.55)
     results = run(coach, [far] * 20, start=1.0)
     assert results[5][1].instruction_check == "pitch"
-    assert results[-1][1].instruction_check == "face_found"
+    assert results[-1][1].instruction_check == "head_size"
     assert "closer" in results[-1][1].instruction
+
+
+def test_too_few_pixels_is_said_after_what_spoils_the_picture(coach: Coach) -> None:
+    # A well-framed face 10% short of the inter-eye pixels (90): the resolution alone speaks; with talking or a
+    # turned head too, those speak first (the resolution dot stays red all along).
+    small = face(inter_eye_px=81.0)
+    alone = run(coach, [small] * 20)[-1][1]
+    assert alone.instruction_check == "face_found" and "closer" in alone.instruction
+    coach.reset()
+    talking = run(coach, [replace(small, talking=True)] * 20)[-1][1]
+    assert talking.instruction_check == "expression" and talking.instruction == "Pause talking for the photo"
+    assert not talking.checks["face_found"].passed
+    coach.reset()
+    assert run(coach, [replace(small, yaw_deg=20.0)] * 20)[-1][1].instruction_check == "yaw"
+
+
+def test_a_moving_head_is_told_to_hold_still_before_its_eyes_and_mouth(coach: Coach) -> None:
+    moving = face(motion_ied_per_s=3.0, gaze=0.4, talking=True)
+    assert run(coach, [moving] * 20)[-1][1].instruction == "Hold still"
+    coach.reset()
+    # a turned head hears the turn first
+    assert run(coach, [replace(moving, yaw_deg=20.0)] * 20)[-1][1].instruction_check == "yaw"
 
 
 def test_ready_after_every_check_passes_for_the_ready_hold(coach: Coach) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from realtime.face.features import BLINK_FRACTION, EyeBaseline, measure
+from realtime.face.features import BLINK_FRACTION, EyeBaseline, MouthActivity, measure
 
 
 def test_baseline_waits_for_enough_frames_then_tracks_the_open_level() -> None:
@@ -53,3 +53,35 @@ def test_smile_falls_when_corners_drop_and_mouth_narrows(astronaut_face) -> None
         pts[corner, 0] = centre[0] + (pts[corner, 0] - centre[0]) * 0.8
     assert measure(pts).smile < before - 0.4
     assert measure(pts).smile < 0.2
+
+
+def _talk(activity, gaps, fps: float = 30.0, start: float = 0.0) -> list[bool]:
+    return [activity.update(float(g), start + i / fps) for i, g in enumerate(gaps)]
+
+
+def test_talking_is_the_lip_gap_swinging_again_and_again() -> None:
+    t = np.arange(60) / 30.0
+    speech = 0.1 + 0.08 * np.sin(2 * np.pi * 3.0 * t)  # three syllables a second, 0.16 T peak to peak
+    activity = MouthActivity()
+    talking = _talk(activity, speech)
+    assert not any(talking[:10]) and all(talking[-20:])
+    # A closed mouth afterwards: talking ends once the swings leave the window.
+    after = _talk(activity, np.full(60, 0.02), start=2.0)
+    assert after[0] and not any(after[-10:])
+
+
+@pytest.mark.parametrize("gaps", [
+    np.full(90, 0.01) + np.random.default_rng(1).uniform(-0.02, 0.02, 90),  # landmark jitter on a still mouth
+    np.r_[np.full(30, 0.0), np.full(60, 0.12)],  # a smile that opens the lips once and holds
+    np.r_[np.full(20, 0.0), np.full(30, 0.35), np.full(40, 0.0)],  # a yawn: open once, shut once
+])
+def test_a_still_mouth_a_smile_or_a_yawn_is_not_talking(gaps: np.ndarray) -> None:
+    assert not any(_talk(MouthActivity(), gaps))
+
+
+def test_talking_forgets_on_reset() -> None:
+    activity = MouthActivity()
+    t = np.arange(45) / 30.0
+    assert _talk(activity, 0.1 + 0.08 * np.sin(2 * np.pi * 3.0 * t))[-1]
+    activity.reset()
+    assert not activity.update(0.1, 1.6)
