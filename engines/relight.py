@@ -37,7 +37,7 @@ POOL = 4
 # face high but only a few percent of a face wide: it follows the left/right shading that evening is
 # about, while the forehead under the hair and the shadow under the chin are averaged with the rest of
 # their column (lifting those drew a bright band along the hairline; docs/QUALITY.md).
-SIGMA_SHADING = (10.0, 0.8)
+SIGMA_SHADING = (10.0, 1.2)
 SIGMA_COVER = (1.0, 0.6)
 # Gain limits in stops (linear light): lift shadowed skin at most 2 stops, darken skin above the lit
 # level at most 0.05 (evening by darkening the lit half would darken the face);
