@@ -24,10 +24,12 @@ segmentation model's grid (256 x 256 for ``general``); ``state_out`` the same, f
 
 The function, at full resolution: ``alpha = up(alpha_grid)``, ``out = alpha * frame * up(gain) +
 (1 - alpha) * (keep * frame + up(backdrop))``, rounded to uint8, where ``up`` is one bilinear resize
-(``half_pixel``) and ``keep`` the settings' keep-background weight. Everything that filters
-(segmentation, temporal smoothing, the colour guided filter that refines the matte, relight, background
-blur) runs at the segmentation grid or coarser. On the devdata photos a full-resolution luma-guided
-step edge and a nearest x2 matte upsample both scored worse than this (docs/QUALITY.md).
+(``half_pixel``) and ``keep`` the settings' keep-background weight; over a replaced background the gain
+also carries the edge-colour correction that takes the old background out of the soft edge (``_unmix``).
+Everything that filters (segmentation, temporal smoothing, the colour guided filter that refines the
+matte, relight, edge colour, background blur) runs at the segmentation grid or coarser. On the devdata
+photos a full-resolution luma-guided step edge and a nearest x2 matte upsample both scored worse than
+this (docs/QUALITY.md).
 
 Resize conventions. The frame goes to the grid and the maps come back with the same centred
 (``half_pixel``) bilinear mapping, OpenCV's ``INTER_LINEAR``: grid pixel j is centred on frame position
@@ -68,6 +70,19 @@ FOLLOW_SPREAD = 3
 BLUR_SIGMA_LIGHT = (1.2, 1.2)
 BLUR_SIGMA_HEAVY = (1.2, 1.0)
 BLUR_FALLBACK = 0.05
+
+# Edge colour (unmixing): foreground and old-background colours near the edge, estimated at grid /
+# UNMIX_POOL by normalised convolution over the sure person (alpha above 1 - UNMIX_SURE) and the sure
+# wall (alpha below UNMIX_SURE), a Gaussian of UNMIX_SIGMA cells; where neither is near, the plain local
+# mean (weight UNMIX_FALLBACK) makes their difference, and so the correction, vanish.
+UNMIX_POOL = 2
+UNMIX_SIGMA = 1.5
+UNMIX_SURE = 0.25
+UNMIX_FALLBACK = 0.02
+# The correction as a gain on the camera's colour at the grid: its colour floored at UNMIX_FLOOR (0..1)
+# and the factor kept within 1 / UNMIX_LIMIT .. UNMIX_LIMIT.
+UNMIX_FLOOR = 0.02
+UNMIX_LIMIT = 4.0
 
 INPUTS = ("frame", "settings", "state_in")
 OUTPUTS = ("image", "alpha", "state_out")
@@ -188,6 +203,34 @@ def _background(b: GraphBuilder, small: str, matte: str, settings: str, grid: tu
     return b.add(b.mul(w_blur, b.scale(blurred, 255.0)), b.mul(w_studio, studio))
 
 
+def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, settings: str, grid: tuple[int, int]) -> str:
+    """The relight gain with the old background taken out of the soft edge: no dark (or light) fringe.
+
+    A camera pixel at partial alpha is ``I = a F + (1 - a) B`` (person colour F over the old background B).
+    Composed as ``a g I + (1 - a) N`` over a new backdrop N it shows the person as ``g I``, the old
+    background's share included; the person is ``g F = g (I + (1 - a) (F - B))``. That is a gain on I,
+    ``g (1 + (1 - a) (F - B) / I)``, taken at the grid (I there is the frame's local colour), so the
+    correction rides on the relight multiply and adds no full-resolution pass. The backdrop side could
+    not carry it: ``N + a (F - B)`` leaves 0..255 for light hair over a dark wall on a light backdrop.
+    F and B come from the sure person and the sure wall around the edge (normalised convolution), and
+    where neither is near their difference vanishes. Only where the background is replaced (``1 - keep``).
+    """
+    b.stage = "unmix"
+    sure_fg = b.clip(b.scale(b.offset(alpha, UNMIX_SURE - 1.0), 1.0 / UNMIX_SURE), 0.0, 1.0)
+    sure_bg = b.clip(b.scale(b.offset(alpha, -UNMIX_SURE), -1.0 / UNMIX_SURE), 0.0, 1.0)
+    stack = b.concat([b.mul(small, sure_fg), sure_fg, b.mul(small, sure_bg), sure_bg, small], axis=1)
+    blurred = b.gauss(b.pool(stack, UNMIX_POOL), 11, UNMIX_SIGMA, UNMIX_SIGMA)
+    f_num, f_den, b_num, b_den, plain = b.op("Split", blurred, b.ints([3, 1, 3, 1, 3]), axis=1, n_out=5)
+    fallback = b.scale(plain, UNMIX_FALLBACK)
+    fg = b.div(b.add(f_num, fallback), b.offset(f_den, UNMIX_FALLBACK))
+    bg = b.div(b.add(b_num, fallback), b.offset(b_den, UNMIX_FALLBACK))
+    difference = b.resize(b.sub(fg, bg), b.ints([1, 3, *grid]), "half_pixel")
+    replaced = b.sub(b.const(1.0), b.setting(settings, S.IDX_BG_ONEHOT.start))
+    share = b.mul(b.sub(b.const(1.0), alpha), replaced)  # (1 - a), where the background is replaced
+    factor = b.offset(b.div(b.mul(share, difference), b.offset(small, UNMIX_FLOOR)), 1.0)
+    return b.mul(gain, b.clip(factor, 1.0 / UNMIX_LIMIT, UNMIX_LIMIT))
+
+
 def _frame_in(b: GraphBuilder, frame: str) -> tuple[str, str]:
     """The uint8 NHWC frame as float32 planar [1,3,H,W], and the frame's shape [1,H,W,3] (int64).
 
@@ -258,6 +301,7 @@ def build_studio_graph(
     # edge that people and background removers draw) and the soft band narrows by MATTE_CONTRAST.
     alpha_grid = b.clip(b.offset(b.scale(refined, MATTE_CONTRAST), 0.5 - MATTE_CONTRAST * MATTE_CENTRE), 0.0, 1.0)
     gain = build_relight_gain(b, small, luma, matte, settings)
+    gain = _unmix(b, small, alpha_grid, gain, settings, grid)
     backdrop = _background(b, small, matte, settings, grid)
     b.nodes.append(helper.make_node("Identity", [state_out], ["state_out"], name="out/state_out"))
 
