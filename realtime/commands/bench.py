@@ -35,10 +35,13 @@ class OverlaySink:
 
     name = "overlay"
 
+    def __init__(self) -> None:
+        self._cache: dict = {}  # the panel and band kept between frames, as the preview keeps them
+
     def send(self, frame) -> None:
         from realtime.sinks.overlay import OverlayView, render_overlay
 
-        render_overlay(frame.output, frame.assessment, OverlayView(fps=30.0, latency_ms=0.0))
+        render_overlay(frame.output, frame.assessment, OverlayView(fps=30.0, latency_ms=0.0), panel_cache=self._cache)
 
     def idle(self, source_state: str) -> None:
         """Nothing to draw without a frame."""

@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 
 from realtime.coach.assessment import Assessment
+from realtime.sinks.canvas import fill, scale_image
 from realtime.sinks.groups import check_words, ready_progress
-from realtime.sinks.panel import draw_panel
+from realtime.sinks.panel import draw_panel, reuse_or_draw
 
 CANVAS_SIZE = (1280, 720)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -113,11 +114,7 @@ def fit_frame(image: np.ndarray, size: tuple[int, int] = CANVAS_SIZE, *, mirrore
         canvas[:] = 0
     window = canvas[oy:oy + new_h, ox:ox + new_w]
     # Each step writes straight into the canvas: the frame is copied once, not three times.
-    if (new_w, new_h) == (w, h):
-        scaled = image
-    else:
-        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        scaled = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
+    scaled = image if (new_w, new_h) == (w, h) else scale_image(image, (new_w, new_h))
     if mirrored:
         cv2.flip(scaled, 1, dst=window)
     else:
@@ -244,7 +241,7 @@ def draw_band(canvas: np.ndarray, text: str, progress: float, ready: bool, arrow
             cv2.rectangle(canvas, (x0, top), (x0 + meter_w, top + 10), PASS if ready else CLOSE, -1)
         middle = top + 10 + (y1 - top - 10) // 2
     else:
-        canvas[top:y1, x0:x1] = BAND
+        fill(canvas, (x0, top, x1, y1), BAND)
         middle = (top + y1) // 2
     left = 150 if arrow else 40
     right = 150 if countdown is not None else 40
@@ -324,7 +321,8 @@ def render_overlay(image: np.ndarray, assessment: Assessment | None, view: Overl
     ``image`` is only read. ``assessment`` None means no face (or no coach): the checklist and the band
     say so instead of showing stale guides. With ``view.show_checklist`` the panel and the band are
     beside and under the picture (nothing covers the person); without it the picture fills the canvas.
-    ``panel_cache``: a dict the caller keeps between frames, so an unchanged panel is copied, not redrawn.
+    ``panel_cache``: a dict the caller keeps between frames, so an unchanged panel or band is copied, not
+    redrawn (their anti-aliased text costs milliseconds; they change a few times a second).
     """
     panel = view.show_checklist
     ax, ay, aw, ah = picture_area(size, panel, (image.shape[1], image.shape[0]))
@@ -337,8 +335,9 @@ def render_overlay(image: np.ndarray, assessment: Assessment | None, view: Overl
     text = "Hold still" if panel and view.countdown is not None else instruction_text(assessment, view)
     if panel:
         draw_panel(canvas, (ax + aw, 0, size[0], size[1]), assessment, view, progress, panel_cache)
-        draw_band(canvas, text, progress, ready, arrow, rect=(0, ay + ah, ax + aw, size[1]),
-                  countdown=view.countdown)
+        band = (0, ay + ah, ax + aw, size[1])  # on its own ground: drawn once per change, like the panel
+        reuse_or_draw(canvas, band, panel_cache, "band:", (band, text, arrow, view.countdown),
+                      lambda: draw_band(canvas, text, progress, ready, arrow, rect=band, countdown=view.countdown))
         if view.countdown is not None:  # a green frame round the picture: the photo is coming
             cv2.rectangle(canvas, (ax + 3, ay + 3), (ax + aw - 4, ay + ah - 4), PASS, 6)
     else:

@@ -7,11 +7,13 @@ owns; the frame's pixels are never under it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import cv2
 import numpy as np
 
+from realtime.sinks.canvas import fill
 from realtime.sinks.groups import GROUP_TITLES, check_words, group_checks
 
 PANEL_BG = (34, 32, 30)
@@ -57,14 +59,21 @@ def draw_panel(canvas: np.ndarray, rect: tuple[int, int, int, int], assessment: 
     last one is copied from it instead of drawn again: the panel changes a few times a second, the frame
     thirty, and drawing its anti-aliased text costs several milliseconds a frame.
     """
-    x0, y0, x1, y1 = rect
     key = _panel_key(rect, assessment, view, progress) if cache is not None else None
-    if cache is not None and cache.get("key") == key:
-        canvas[y0:y1, x0:x1] = cache["pixels"]
+    reuse_or_draw(canvas, rect, cache, "", key, lambda: _draw_panel(canvas, rect, assessment, view, progress))
+
+
+def reuse_or_draw(canvas: np.ndarray, rect: tuple[int, int, int, int], cache: dict[str, Any] | None, slot: str,
+                  key: Any, draw: Callable[[], None]) -> None:
+    """Copy ``rect`` of ``canvas`` from ``cache`` when what it shows (``key``) is unchanged, else ``draw`` it
+    and keep its pixels under ``slot``. Only for parts drawn on a plain ground, never over the frame."""
+    x0, y0, x1, y1 = rect
+    if cache is not None and key is not None and cache.get(slot + "key") == key:
+        canvas[y0:y1, x0:x1] = cache[slot + "pixels"]
         return
-    _draw_panel(canvas, rect, assessment, view, progress)
-    if cache is not None:
-        cache["key"], cache["pixels"] = key, canvas[y0:y1, x0:x1].copy()
+    draw()
+    if cache is not None and key is not None:
+        cache[slot + "key"], cache[slot + "pixels"] = key, canvas[y0:y1, x0:x1].copy()
 
 
 def _panel_key(rect: tuple[int, int, int, int], assessment: Any, view: Any, progress: float) -> tuple:
@@ -82,7 +91,7 @@ def _draw_panel(canvas: np.ndarray, rect: tuple[int, int, int, int], assessment:
     from realtime.sinks.overlay import CLOSE, PASS, WHITE, fit_text, put_text
 
     x0, y0, x1, y1 = rect
-    canvas[y0:y1, x0:x1] = PANEL_BG
+    fill(canvas, rect, PANEL_BG)
     name = view.profile or "headshot"
     title = PROFILE_TITLES.get(name, name.replace("_", " ").capitalize())
     put_text(canvas, title, (x0 + 20, y0 + 40), 0.85, WHITE, 2, outline=False)
