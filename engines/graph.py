@@ -73,12 +73,13 @@ BLUR_FALLBACK = 0.05
 
 # Edge colour (unmixing): foreground and old-background colours near the edge, estimated at grid /
 # UNMIX_POOL by normalised convolution over the sure person (alpha above 1 - UNMIX_SURE) and the sure
-# wall (alpha below UNMIX_SURE), a Gaussian of UNMIX_SIGMA cells; where neither is near, the plain local
-# mean (weight UNMIX_FALLBACK) makes their difference, and so the correction, vanish.
-UNMIX_POOL = 2
-UNMIX_SIGMA = 1.5
+# wall (alpha below UNMIX_SURE), a Gaussian of UNMIX_SIGMA cells; where either side's weight is under
+# UNMIX_NEAR the difference, and so the correction, fades out.
+UNMIX_POOL = 4
+UNMIX_SIGMA = 1.0
 UNMIX_SURE = 0.25
-UNMIX_FALLBACK = 0.02
+UNMIX_NEAR = 0.1
+_EPS = 1e-4
 # The correction as a gain on the camera's colour at the grid: its colour floored at UNMIX_FLOOR (0..1)
 # and the factor kept within 1 / UNMIX_LIMIT .. UNMIX_LIMIT.
 UNMIX_FLOOR = 0.02
@@ -213,21 +214,25 @@ def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, settings: str, gr
     correction rides on the relight multiply and adds no full-resolution pass. The backdrop side could
     not carry it: ``N + a (F - B)`` leaves 0..255 for light hair over a dark wall on a light backdrop.
     F and B come from the sure person and the sure wall around the edge (normalised convolution), and
-    where neither is near their difference vanishes. Only where the background is replaced (``1 - keep``).
+    where one of them is not near their difference fades out. Only where the background is replaced (``1 - keep``).
     """
     b.stage = "unmix"
-    sure_fg = b.clip(b.scale(b.offset(alpha, UNMIX_SURE - 1.0), 1.0 / UNMIX_SURE), 0.0, 1.0)
-    sure_bg = b.clip(b.scale(b.offset(alpha, -UNMIX_SURE), -1.0 / UNMIX_SURE), 0.0, 1.0)
-    stack = b.concat([b.mul(small, sure_fg), sure_fg, b.mul(small, sure_bg), sure_bg, small], axis=1)
-    blurred = b.gauss(b.pool(stack, UNMIX_POOL), 11, UNMIX_SIGMA, UNMIX_SIGMA)
-    f_num, f_den, b_num, b_den, plain = b.op("Split", blurred, b.ints([3, 1, 3, 1, 3]), axis=1, n_out=5)
-    fallback = b.scale(plain, UNMIX_FALLBACK)
-    fg = b.div(b.add(f_num, fallback), b.offset(f_den, UNMIX_FALLBACK))
-    bg = b.div(b.add(b_num, fallback), b.offset(b_den, UNMIX_FALLBACK))
-    difference = b.resize(b.sub(fg, bg), b.ints([1, 3, *grid]), "half_pixel")
+    # Colours and weights at grid / UNMIX_POOL (a cell is sure person or sure wall by its mean alpha).
+    alpha_c = b.pool(alpha, UNMIX_POOL)
+    small_c = b.pool(small, UNMIX_POOL)
+    sure_fg = b.clip(b.scale(b.offset(alpha_c, UNMIX_SURE - 1.0), 1.0 / UNMIX_SURE), 0.0, 1.0)
+    sure_bg = b.clip(b.scale(b.offset(alpha_c, -UNMIX_SURE), -1.0 / UNMIX_SURE), 0.0, 1.0)
+    stack = b.concat([b.mul(small_c, sure_fg), sure_fg, b.mul(small_c, sure_bg), sure_bg], axis=1)
+    f_num, f_den, b_num, b_den = b.op("Split", b.gauss(stack, 8, UNMIX_SIGMA, UNMIX_SIGMA), b.ints([3, 1, 3, 1]),
+                                      axis=1, n_out=4)
+    fg = b.div(f_num, b.offset(f_den, _EPS))
+    bg = b.div(b_num, b.offset(b_den, _EPS))
+    # Trusted where both sides are near (weights above UNMIX_NEAR): elsewhere the difference fades to 0.
+    near = b.mul(*(b.clip(b.scale(den, 1.0 / UNMIX_NEAR), 0.0, 1.0) for den in (f_den, b_den)))
     replaced = b.sub(b.const(1.0), b.setting(settings, S.IDX_BG_ONEHOT.start))
-    share = b.mul(b.sub(b.const(1.0), alpha), replaced)  # (1 - a), where the background is replaced
-    factor = b.offset(b.div(b.mul(share, difference), b.offset(small, UNMIX_FLOOR)), 1.0)
+    difference = b.resize(b.mul(b.mul(near, replaced), b.sub(fg, bg)), b.ints([1, 3, *grid]), "half_pixel")
+    share = b.sub(b.const(1.0), alpha)
+    factor = b.offset(b.mul(share, b.div(difference, b.offset(small, UNMIX_FLOOR))), 1.0)
     return b.mul(gain, b.clip(factor, 1.0 / UNMIX_LIMIT, UNMIX_LIMIT))
 
 

@@ -146,6 +146,18 @@ class _Ours:
         return image
 
 
+    def studio(self, frame: np.ndarray, backdrop: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(image, alpha) on a flat studio ``backdrop`` (relight off, no smoothing), state settled from zero."""
+        from engines.settings import StudioSettings
+
+        settings = StudioSettings(relight=False, background="studio", studio_color_bgr=backdrop, studio_gradient=0.0,
+                                  smoothing=0.0)
+        self.reset()
+        for _ in range(3):
+            out = self._engine.run(frame, settings)
+        return out.image, out.alpha
+
+
 class _MediaPipe:
     def __init__(self) -> None:
         import mediapipe as mp
@@ -283,11 +295,21 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
 
     profile_strength = load_profile(DEFAULT_PROFILE).relight_strength
     users = R.relight_scores(data_dir, lambda f: ours.relit(f, profile_strength), limit=limit)
-    engine_default = R.relight_scores(data_dir, ours.relit, limit=limit)
-    runs = {f"{DEFAULT_PROFILE} profile ({profile_strength:g}: what users get)": users,
-            f"engine default ({StudioSettings().relight_strength:g})": engine_default}
+    runs = {f"{DEFAULT_PROFILE} profile ({profile_strength:g}: what users get)": users}
     figures: dict[str, float | int | str] = {f"relight.{k}": round(float(v), 4) for k, v in users.items()}
-    figures |= {f"relight.default_strength.{k}": round(float(v), 4) for k, v in engine_default.items()}
+    # Beside it the other strengths worth knowing: the engine's default (when it differs) and full strength.
+    for name, strength in (("default_strength", StudioSettings().relight_strength), ("full_strength", 1.0)):
+        if strength == profile_strength or f"({strength:g})" in " ".join(runs):
+            continue
+        scores = R.relight_scores(data_dir, lambda f, s=strength: ours.relit(f, s), limit=limit)
+        runs[f"{name.replace('_', ' ')} ({strength:g})"] = scores
+        figures |= {f"relight.{name}.{k}": round(float(v), 4) for k, v in scores.items()}
+    from realtime.evaluate import fringe as F
+
+    if progress:
+        progress("matte: edge colour over a new backdrop")
+    edge = F.fringe_scores(data_dir, lambda f: ours.studio(f, F.BACKDROP), limit=limit)
+    figures |= {f"fringe.{k}": round(float(v), 3) for k, v in edge.items()}
     for name, s in stills.items():
         figures[f"matte.{name}.iou"] = round(s["iou"], 4)
         figures[f"matte.{name}.boundary_iou"] = round(s["boundary_iou"], 4)
@@ -296,8 +318,8 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
         figures[f"matte.clips.{key}.flicker"] = round(s["flicker"], 5)
         figures[f"matte.clips.{key}.lag"] = round(s["lag"], 5)
     figures["matte.photos"] = int(next(iter(stills.values()))["photos"])
-    return Section(title="Matte and relight", markdown=_markdown(stills, clips) + "\n\n" + R.markdown(runs),
-                   figures=figures)
+    text = "\n\n".join([_markdown(stills, clips), R.markdown(runs), F.markdown(edge)])
+    return Section(title="Matte and relight", markdown=text, figures=figures)
 
 
 if __name__ == "__main__":
