@@ -35,17 +35,16 @@ import copy
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from realtime.capture.crops import SCREEN_DPI, CropPlan, plan_crops, render_crop
+from realtime.capture.held import Capture
 from realtime.capture.live_matte import saved_frame
-from realtime.capture.ready import DEFAULT_BYTE_CAP, Candidate, CandidateRing, Scored, ScoreLimits, best
+from realtime.capture.ready import DEFAULT_BYTE_CAP, Candidate, CandidateRing, ScoreLimits, best
 from realtime.capture.report import SessionLog, build_report
 from realtime.capture.retouch import retouch_skin
 from realtime.capture.save_thread import SaveThread
@@ -60,27 +59,6 @@ ENDED_IN_HOLD_SHARE = 0.5  # a source that ends in a passing run this share of t
 MANUAL_WINDOW_S = 1.5  # a manual trigger picks from this much of the newest footage
 KEEP_CAPTURES = 10  # captures kept in memory (each holds its frame: ~5.5 MB at 720p); the booth runs all day
 WRITE_RETRY_S = RETRY_AFTER_S  # a capture the disk refused is written again this often (seconds of source time)
-_ids = count(1)
-
-
-@dataclass
-class Capture:
-    """A chosen frame and everything needed to write it, held in memory until written."""
-
-    chosen: Scored
-    trigger: str  # "auto" or "manual"
-    window: dict[str, Any]
-    capture_id: int = field(default_factory=lambda: next(_ids))
-    folder: Path | None = None
-    report: dict[str, Any] | None = None
-    crops: dict[str, np.ndarray] = field(default_factory=dict)
-    files: dict[str, bytes] | None = None  # encoded, kept only while the capture waits to be written
-    crop_error: str | None = None  # why the crops are missing (the photo itself is still saved)
-    log: SessionLog | None = None  # the session's log as it stood when the capture was taken
-
-    @property
-    def candidate(self) -> Candidate:
-        return self.chosen.candidate
 
 
 class CaptureStage:
@@ -289,6 +267,18 @@ class CaptureStage:
         capture.log = copy.deepcopy(self.log)  # the save may run on the save thread while the log grows
         if self.out_dir is not None:
             self._save(capture)
+        elif self._saver is not None:  # written later (the booth's keep): encode it now, off the loop
+            capture.rendered = threading.Event()
+            self._saver.submit(self._prerender, capture)
+
+    def _prerender(self, capture: Capture) -> None:
+        try:
+            capture.files = capture.files or self.render(capture)
+        except Exception:  # noqa: BLE001  write() encodes it again and names the cause
+            logging.getLogger(__name__).warning("capture not encoded ahead", exc_info=True)
+        finally:
+            if capture.rendered is not None:
+                capture.rendered.set()
 
     def _save(self, capture: Capture) -> None:
         if self._saver is not None:
@@ -345,6 +335,8 @@ class CaptureStage:
         capture = capture or self.pending
         if capture is None:
             raise SinkError("no capture to write", "take a picture first")
+        if capture.rendered is not None:
+            capture.rendered.wait()  # being encoded on the save thread: use that
         target = Path(out_dir) if out_dir is not None else self.out_dir
         if target is None:
             raise SinkError("no output folder for the capture", "pass --out DIR")

@@ -47,9 +47,10 @@ def open_live(args: argparse.Namespace, stack: ExitStack, *, mirrored: bool, out
     window = stack.enter_context(Window(fullscreen=fullscreen))
     source = stack.enter_context(open_source(args.source, live=True, **camera_options(args)))
     pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
-    # Saves run on the stage's save thread (the final matte takes ~0.5 s): the window never freezes.
+    # Saves (and the booth's shots, encoded ahead) run on the stage's save thread: the final matte takes
+    # ~0.5 s and the window never freezes for it.
     capture = CaptureStage(pipeline.profile, out_dir=out_dir, fps=source.fps, auto=auto, once=once,
-                           source_info=source.describe(), background_writes=out_dir is not None)
+                           source_info=source.describe(), background_writes=True)
     stack.callback(capture.close)
     return window, source, pipeline, capture
 

@@ -108,3 +108,19 @@ def test_live_capture_saves_the_final_matte_on_the_save_thread(professional, cli
     saved = cv2.imread(str(capture.folder / "processed.png"))
     band = (live > 0.02) & (live < 0.98)
     assert red_excess(saved, band) < 0.25 * red_excess(processed, band)
+
+
+def test_a_shot_written_later_is_encoded_ahead_on_the_save_thread(professional, clip, tmp_path: Path) -> None:
+    frame_image, processed, live, _ = scene(720, 1280)
+    c = clip()
+    stage = CaptureStage(professional, auto=False, background_writes=True)  # the booth's stage: no --out
+    stage.trigger()
+    f = c.frame()
+    f.image, f.processed, f.alpha = frame_image, processed, live
+    stage(f)
+    capture = stage.pending
+    assert capture is not None and capture.rendered is not None
+    assert capture.rendered.wait(120) and capture.files is not None  # encoded before anyone asked
+    folder = stage.write(capture, out_dir=tmp_path)
+    stage.close()
+    assert json.loads((folder / "report.json").read_text())["matte"]["method"] == "final"
