@@ -24,8 +24,8 @@ segmentation model's grid (256 x 256 for ``general``); ``state_out`` the same, f
 
 The function, at full resolution: ``alpha = up(alpha_grid)``, ``out = alpha * frame * up(gain) +
 (1 - alpha) * (keep * frame + up(backdrop))``, rounded to uint8, where ``up`` is one bilinear resize
-(``half_pixel``) and ``keep`` the settings' keep-background weight; over a replaced background the gain
-also carries the edge-colour correction that takes the old background out of the soft edge (``_unmix``).
+(``half_pixel``) and ``keep`` the settings' keep-background weight; a replaced backdrop carries the
+edge-colour correction that takes the old background out of the soft edge (``_unmix``).
 Everything that filters (segmentation, temporal smoothing, the colour guided filter that refines the
 matte, relight, edge colour, background blur) runs at the segmentation grid or coarser. On the devdata
 photos a full-resolution luma-guided step edge and a nearest x2 matte upsample both scored worse than
@@ -80,10 +80,6 @@ UNMIX_SIGMA = 1.0
 UNMIX_SURE = 0.25
 UNMIX_NEAR = 0.1
 _EPS = 1e-4
-# The correction as a gain on the camera's colour at the grid: its colour floored at UNMIX_FLOOR (0..1)
-# and the factor kept within 1 / UNMIX_LIMIT .. UNMIX_LIMIT.
-UNMIX_FLOOR = 0.02
-UNMIX_LIMIT = 4.0
 
 INPUTS = ("frame", "settings", "state_in")
 OUTPUTS = ("image", "alpha", "state_out")
@@ -204,17 +200,22 @@ def _background(b: GraphBuilder, small: str, matte: str, settings: str, grid: tu
     return b.add(b.mul(w_blur, b.scale(blurred, 255.0)), b.mul(w_studio, studio))
 
 
-def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, settings: str, grid: tuple[int, int]) -> str:
-    """The relight gain with the old background taken out of the soft edge: no dark (or light) fringe.
+def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, backdrop: str, settings: str,
+           grid: tuple[int, int]) -> str:
+    """The backdrop with the old background taken out of the soft edge: less dark (or coloured) fringe.
 
-    A camera pixel at partial alpha is ``I = a F + (1 - a) B`` (person colour F over the old background B).
-    Composed as ``a g I + (1 - a) N`` over a new backdrop N it shows the person as ``g I``, the old
-    background's share included; the person is ``g F = g (I + (1 - a) (F - B))``. That is a gain on I,
-    ``g (1 + (1 - a) (F - B) / I)``, taken at the grid (I there is the frame's local colour), so the
-    correction rides on the relight multiply and adds no full-resolution pass. The backdrop side could
-    not carry it: ``N + a (F - B)`` leaves 0..255 for light hair over a dark wall on a light backdrop.
-    F and B come from the sure person and the sure wall around the edge (normalised convolution), and
-    where one of them is not near their difference fades out. Only where the background is replaced (``1 - keep``).
+    A camera pixel at partial alpha is ``I = a F + (1 - a) B`` (person colour F over the old background
+    B). Composed as ``a g I + (1 - a) N`` over a new backdrop N it keeps ``a (1 - a) g B`` of the old
+    background where the wanted ``a g F + (1 - a) N`` has ``a (1 - a) g F``: the difference
+    ``(1 - a) a g (F - B)`` is added to the backdrop as ``N + a g (F - B)``, which the blend's own ``1 - a``
+    multiplies at full size, so no full-resolution pass is added (a, g and the smooth F - B vary slowly
+    across a grid cell). An additive correction, the same for every pixel of a cell: a gain on the camera's
+    colour instead made a light rim wherever a cell's pixels differ (a dark-shaded cheek edge on a real
+    clip). F and B come from the sure person and the sure wall around the edge (normalised convolution) and
+    fade out where either is far; an error in them moves the result by at most a quarter of it
+    (``a (1 - a)``). Clipped to 0..255 (the backdrop is a uint8 picture on the CPU form): light hair over a
+    dark wall on a light backdrop is corrected only up to the backdrop's headroom. Only where the
+    background is replaced (``1 - keep``).
     """
     b.stage = "unmix"
     # Colours and weights at grid / UNMIX_POOL (a cell is sure person or sure wall by its mean alpha).
@@ -230,10 +231,9 @@ def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, settings: str, gr
     # Trusted where both sides are near (weights above UNMIX_NEAR): elsewhere the difference fades to 0.
     near = b.mul(*(b.clip(b.scale(den, 1.0 / UNMIX_NEAR), 0.0, 1.0) for den in (f_den, b_den)))
     replaced = b.sub(b.const(1.0), b.setting(settings, S.IDX_BG_ONEHOT.start))
-    difference = b.resize(b.mul(b.mul(near, replaced), b.sub(fg, bg)), b.ints([1, 3, *grid]), "half_pixel")
-    share = b.sub(b.const(1.0), alpha)
-    factor = b.offset(b.mul(share, b.div(difference, b.offset(small, UNMIX_FLOOR))), 1.0)
-    return b.mul(gain, b.clip(factor, 1.0 / UNMIX_LIMIT, UNMIX_LIMIT))
+    difference = b.mul(b.scale(b.mul(near, replaced), 255.0), b.sub(fg, bg))
+    correction = b.mul(b.mul(alpha, gain), b.resize(difference, b.ints([1, 3, *grid]), "half_pixel"))
+    return b.clip(b.add(backdrop, correction), 0.0, 255.0)
 
 
 def _frame_in(b: GraphBuilder, frame: str) -> tuple[str, str]:
@@ -306,8 +306,7 @@ def build_studio_graph(
     # edge that people and background removers draw) and the soft band narrows by MATTE_CONTRAST.
     alpha_grid = b.clip(b.offset(b.scale(refined, MATTE_CONTRAST), 0.5 - MATTE_CONTRAST * MATTE_CENTRE), 0.0, 1.0)
     gain = build_relight_gain(b, small, luma, matte, settings)
-    gain = _unmix(b, small, alpha_grid, gain, settings, grid)
-    backdrop = _background(b, small, matte, settings, grid)
+    backdrop = _unmix(b, small, alpha_grid, gain, _background(b, small, matte, settings, grid), settings, grid)
     b.nodes.append(helper.make_node("Identity", [state_out], ["state_out"], name="out/state_out"))
 
     b.stage = "compose"
