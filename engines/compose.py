@@ -10,8 +10,7 @@ passes over the frame as the function allows:
   ``relit = frame * up(gain)`` and ``background = keep * frame + up(backdrop)``.
 
 Passes are skipped where they provably change nothing: the gain is applied only inside the box of grid
-cells where it differs from 1 (relight touches skin only; over a replaced background the gain also carries
-the edge-colour correction, so the box is the person's), a kept background is the frame itself, and
+cells where it differs from 1 (relight touches skin only), a kept background is the frame itself, and
 with the background kept only that box is blended (elsewhere both blend inputs are the frame). The
 same function as the ``tensorrt`` graph, which does it all in float on the GPU; here the relit frame
 and the upsampled backdrop are rounded to uint8 before the blend (at most one level apart).
