@@ -3,6 +3,7 @@ matte or the landmarks, shoulders from the matte, and the ID crop."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from realtime.coach.framing import compute_framing, find_crown, measure_shoulders
@@ -79,6 +80,41 @@ def test_one_sided_body_is_not_shoulders() -> None:
     alpha = matte(obs)
     alpha[480:, 640 + 120:] = 0.0  # the person's left shoulder (image right) is not there
     assert measure_shoulders(obs, alpha, 700.0) < 1.2
+
+
+def _shoulders_by_reversed_argmax(obs, alpha, bottom_y: float) -> float:
+    """measure_shoulders as first written (the last person column by argmax over a reversed view)."""
+    w, h = obs.image_size
+    sx, sy = alpha.shape[1] / w, alpha.shape[0] / h
+    r0, r1 = int(max(obs.chin[1] * sy, 0)), int(min(bottom_y * sy, alpha.shape[0]))
+    person = alpha[r0:r1] > 0.5
+    person = person[person.any(axis=1)]
+    if r1 <= r0 or not person.size:
+        return 0.0
+    left = np.argmax(person, axis=1)
+    right = alpha.shape[1] - 1 - np.argmax(person[:, ::-1], axis=1)
+    x0, _, x1, _ = obs.face_box
+    cx, face_w = (x0 + x1) / 2.0 * sx, max((x1 - x0) * sx, 1.0)
+    return float(max(np.minimum(cx - left, right + 1 - cx).max(), 0.0) * 2.0 / face_w)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shoulders_are_exactly_what_the_first_formula_gave(seed) -> None:
+    """The faster last-column search (issue #16) changes no value: ragged mattes with holes and one-sided
+    rows, at full and at a quarter of the frame's resolution."""
+    rng = np.random.default_rng(seed)
+    obs = moved(face(), dx=float(rng.uniform(-200, 200)))
+    size = None if seed % 2 else (320, 180)
+    alpha = matte(obs, shoulders=bool(seed % 3), size=size)
+    alpha *= rng.random(alpha.shape) > 0.05  # holes
+    cut = rng.integers(0, alpha.shape[1], alpha.shape[0])
+    rows = rng.random(alpha.shape[0]) < 0.3
+    alpha[rows] *= np.arange(alpha.shape[1])[None, :] < cut[rows, None]  # rows cut off at one side
+    if seed < 3:  # the image-right side narrower on every row: the last column decides the value
+        ex = obs.eye_mid[0] * alpha.shape[1] / obs.image_size[0]
+        alpha[:, int(ex + rng.uniform(0.2, 0.8) * alpha.shape[1] / 10):] = 0.0
+    for bottom in (470.0, 600.0, 720.0):
+        assert measure_shoulders(obs, alpha, bottom) == _shoulders_by_reversed_argmax(obs, alpha, bottom)
 
 
 def test_tall_hair_gets_a_smaller_head_so_headroom_fits(professional) -> None:
