@@ -98,6 +98,6 @@ def markdown(scores: dict[str, float]) -> str:
         "",
         "| person's edge | plain blend a I + (1 - a) N (before) | live graph, edge colour corrected |",
         "|---|---|---|",
-        *(f"| {edge} ({'2 px soft' if sigma else 'hard, as the mask'}) | {scores[f'{edge}.plain']:.1f} | "
+        *(f"| {'2 px soft' if sigma else 'hard, as the mask'} | {scores[f'{edge}.plain']:.1f} | "
           f"{scores[f'{edge}.live']:.1f} ({scores[f'{edge}.ratio']:.2f}x) |" for edge, sigma in EDGES.items()),
     ])

@@ -45,7 +45,7 @@ def test_true_colour_at_the_edge_scores_zero_and_the_plain_blend_does_not(data_d
         assert bad[f"{edge}.plain"] > 10  # the dark wall shows in the plain blend
         assert good[f"{edge}.live"] < 2.5 and good[f"{edge}.ratio"] < 0.2
         assert bad[f"{edge}.ratio"] == pytest.approx(1.0, abs=1e-3)  # the same blend, rounded the same way
-    assert "| soft (2 px soft) |" in F.markdown(good)
+    assert "| 2 px soft |" in F.markdown(good)
 
 
 def test_no_photos_is_reported(tmp_path) -> None:
