@@ -5,7 +5,8 @@ Why this shape: skin texture, pores and eyes are high-frequency and belong to th
 coarse grid (the segmentation grid / 4) we estimate
 
 * where skin is: normalised-rg chromaticity near skin's and a luma floor, inside the matte, minus what
-  is far darker than the skin's lit level (brown hair and dark collars pass the colour test);
+  is textured (hair of a skin colour) or far darker than the skin's lit level (brown hair and dark
+  collars pass the colour test);
 * the skin's level ``S`` (a skin-weighted blur of log luminance: normalised convolution, so hair,
   clothes and background do not leak in), blurred about half a face high but only a few percent of a
   face wide, so it follows the face's left/right shading and not the hairline or the chin's shadow;
@@ -75,6 +76,10 @@ _EPS_WEIGHT = 1e-3
 # Skin far darker than the face's lit level is not skin in a shadow but hair or a dark collar of a skin
 # colour: cells more than SKIN_STOPS below it leave the skin weight over the next SKIN_FADE_STOPS.
 SKIN_STOPS = 1.75
+# Texture: relative luma std within a cell (light-brown hair of a skin colour measured 0.2-0.4, skin
+# under 0.1; a side light's terminator up to about 0.2, so the cut sits above it).
+TEXTURE_STD = 0.15
+TEXTURE_FADE = 0.05
 SKIN_FADE_STOPS = 0.25
 
 
@@ -131,6 +136,12 @@ def build_relight_gain(b: GraphBuilder, colour: str, luma: str, matte: str, sett
     # Skin by colour first; then what is far darker than that skin's lit level leaves it (brown hair and
     # dark collars pass the chroma test, and as "shadowed skin" they were lifted into a band).
     first = _skin(b, colour_c, luma_c, b.pool(matte, POOL))
+    # Hair of a skin colour is textured where skin is smooth: a cell whose luma varies (relative std over
+    # its POOL x POOL grid pixels) beyond TEXTURE_STD leaves the skin over the next TEXTURE_FADE.
+    spread = b.op("Sqrt", b.op("Relu", b.sub(b.pool(b.mul(luma, luma), POOL), b.mul(luma_c, luma_c))))
+    smooth = b.clip(b.scale(b.offset(b.div(spread, b.offset(luma_c, 0.02)), -(TEXTURE_STD + TEXTURE_FADE)),
+                            -1.0 / TEXTURE_FADE), 0.0, 1.0)
+    first = b.mul(first, smooth)
     first_num, first_den = b.op("Split", b.gauss(b.concat([b.mul(log_lum, first), first], axis=1), 2,
                                                  *SIGMA_SHADING), axis=1, n_out=2)
     first_level = _lit_level(b, b.div(first_num, b.offset(first_den, _EPS_WEIGHT)), first)
