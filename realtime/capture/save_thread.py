@@ -1,4 +1,4 @@
-"""One worker thread that runs a capture stage's saves in order, off the live loop.
+"""One worker thread that runs a capture stage's saves in order, off the live loop (a one-thread executor).
 
 Why: a capture's save step makes the final matte (about half a second for a 720p frame on two cores,
 :mod:`realtime.capture.live_matte`) and encodes PNGs; run in the loop's thread it would freeze the preview
@@ -12,56 +12,49 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 
 class SaveThread:
-    """A single daemon worker over a queue of calls; a context manager (``close()`` is safe twice)."""
+    """One worker (a single-thread executor: saves run in order) and the saves not yet done; a context
+    manager (``close()`` is safe twice)."""
 
     def __init__(self, name: str = "capture-save") -> None:
-        self._name = name
-        self._jobs: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
-        self._busy = 0  # jobs queued or running
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._pending: set[Future[Any]] = set()  # submitted and not finished
+        self._lock = threading.Lock()
         self._closed = False
         self.failures = 0  # saves that raised (logged with their traceback)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the worker, after everything submitted before."""
-        with self._cond:
+        with self._lock:
             if self._closed:
                 raise RuntimeError("expected an open SaveThread, got one already closed")
-            self._jobs.append((fn, args))
-            self._busy += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                self._thread.start()
-            self._cond.notify_all()
+            future = self._pool.submit(fn, *args)
+            self._pending.add(future)
+        future.add_done_callback(self._finished)  # runs at once if the save is already done
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every submitted save is done; False if ``timeout`` (seconds) passed first."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._busy == 0, timeout)
+        with self._lock:
+            pending = list(self._pending)
+        return not wait(pending, timeout).not_done
 
     @property
     def busy(self) -> int:
         """Saves queued or running now."""
-        return self._busy
+        return len(self._pending)
 
     def close(self) -> None:
         """Finish every submitted save, then stop the worker."""
-        with self._cond:
-            if self._closed:
-                return
+        with self._lock:
             self._closed = True
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join()
+        self._pool.shutdown(wait=True)
 
     def __enter__(self) -> SaveThread:
         return self
@@ -69,19 +62,11 @@ class SaveThread:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._jobs or self._closed)
-                if not self._jobs:
-                    return  # closed and drained
-                fn, args = self._jobs.popleft()
-            try:
-                fn(*args)
-            except Exception:  # noqa: BLE001  a failed save is logged and counted; the next one still runs
+    def _finished(self, future: Future[Any]) -> None:
+        error = future.exception()
+        with self._lock:
+            self._pending.discard(future)
+            if error is not None:  # a failed save is logged and counted; the next one still runs
                 self.failures += 1
-                log.exception("a capture save failed")
-            finally:
-                with self._cond:
-                    self._busy -= 1
-                    self._cond.notify_all()
+        if error is not None:
+            log.error("a capture save failed", exc_info=error)
