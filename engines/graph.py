@@ -58,6 +58,11 @@ LUMA_BGR = (0.114, 0.587, 0.299)
 # devdata photos: the model's 0.5 crossing sits inside the edge people draw.
 GUIDE_RADIUS = 2
 GUIDE_EPS = 1e-2
+# Fast guided filter (He & Sun 2015): the window statistics and the coefficients are computed on the
+# grid subsampled by GUIDE_SUBSAMPLE (radius GUIDE_RADIUS / GUIDE_SUBSAMPLE there), the coefficients
+# upsampled and applied to the full-grid guide: a quarter of the box-filter work, edges still from the
+# full-grid colours.
+GUIDE_SUBSAMPLE = 2
 MATTE_CONTRAST = 1.3
 MATTE_CENTRE = 0.4
 # Temporal smoothing: matte changes below FOLLOW_LOW are damped by the ``smoothing`` setting, changes
@@ -141,17 +146,20 @@ def _temporal(b: GraphBuilder, prob: str, state_in: str, settings: str, grid: tu
     return b.add(prev, b.mul(weight, delta))
 
 
-def _colour_guided(b: GraphBuilder, guide: str, matte: str) -> str:
-    """Colour guided filter at the grid (He, Sun & Tang 2013): matte ~ a . (B, G, R) + b per window.
+def _colour_guided(b: GraphBuilder, guide: str, matte: str, grid: tuple[int, int]) -> str:
+    """Fast colour guided filter (He, Sun & Tang 2013; He & Sun 2015): matte ~ a . (B, G, R) + b per window.
 
-    A colour guide follows edges a luma guide misses (skin against a wall of the same brightness); at
-    the grid it costs a few hundred thousand multiply-adds, against millions at full resolution. The
-    3x3 window covariance is inverted in closed form (adjugate / determinant), eps on the diagonal.
+    A colour guide follows edges a luma guide misses (skin against a wall of the same brightness). The
+    window statistics and (a, b) are smooth, so they are computed at the grid / GUIDE_SUBSAMPLE and
+    upsampled; only ``a . guide + b`` runs at the grid, so the edge still follows the grid's colours.
+    The 3x3 window covariance is inverted in closed form (adjugate / determinant), eps on the diagonal.
     """
     b.stage = "guided"
-    bb, gg, rr = b.op("Split", guide, axis=1, n_out=3)
+    radius = max(1, GUIDE_RADIUS // GUIDE_SUBSAMPLE)
+    low_guide, low_matte = (b.pool(x, GUIDE_SUBSAMPLE) for x in (guide, matte))
+    bb, gg, rr = b.op("Split", low_guide, axis=1, n_out=3)
     products = [b.mul(x, y) for x, y in ((bb, bb), (bb, gg), (bb, rr), (gg, gg), (gg, rr), (rr, rr))]
-    stats = b.box(b.concat([guide, matte, b.mul(guide, matte), *products], axis=1), GUIDE_RADIUS)
+    stats = b.box(b.concat([low_guide, low_matte, b.mul(low_guide, low_matte), *products], axis=1), radius)
     m_b, m_g, m_r, m_p, c_bp, c_gp, c_rp, s_bb, s_bg, s_br, s_gg, s_gr, s_rr = b.op(
         "Split", stats, axis=1, n_out=13)
     def cov(x: str, y: str, mean_xy: str, eps: float = 0.0) -> str:
@@ -169,7 +177,9 @@ def _colour_guided(b: GraphBuilder, guide: str, matte: str) -> str:
         return b.add(b.add(b.mul(x[0], p_b), b.mul(x[1], p_g)), b.mul(x[2], p_r))
     a_b, a_g, a_r = (b.div(dot3(row), det) for row in ((i_bb, i_bg, i_br), (i_bg, i_gg, i_gr), (i_br, i_gr, i_rr)))
     offset = b.sub(m_p, b.add(b.add(b.mul(a_b, m_b), b.mul(a_g, m_g)), b.mul(a_r, m_r)))
-    coeffs = b.box(b.concat([a_b, a_g, a_r, offset], axis=1), GUIDE_RADIUS)
+    coeffs = b.box(b.concat([a_b, a_g, a_r, offset], axis=1), radius)
+    if GUIDE_SUBSAMPLE > 1:
+        coeffs = b.resize(coeffs, b.ints([1, 4, *grid]), "half_pixel")
     a_all, b_mean = b.op("Split", coeffs, b.ints([3, 1]), axis=1, n_out=2)
     return b.add(b.op("ReduceSum", b.mul(a_all, guide), b.ints([1]), keepdims=1), b_mean)
 
@@ -301,7 +311,7 @@ def build_studio_graph(
     prob = b.reshape(_inline(b, segmentation, seg_input, "seg/"), [1, 1, *grid])
     matte = _temporal(b, prob, state_in, settings, grid)
     state_out = b.op("Reshape", matte, b.ints([1, *grid, 1]))
-    refined = _colour_guided(b, small, matte)
+    refined = _colour_guided(b, small, matte, grid)
     # The cut moves out to MATTE_CENTRE (the model's 0.5 crossing sits inside the hair and shoulder
     # edge that people and background removers draw) and the soft band narrows by MATTE_CONTRAST.
     alpha_grid = b.clip(b.offset(b.scale(refined, MATTE_CONTRAST), 0.5 - MATTE_CONTRAST * MATTE_CENTRE), 0.0, 1.0)
