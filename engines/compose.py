@@ -11,7 +11,9 @@ passes over the frame as the function allows:
 
 Passes are skipped where they provably change nothing: the gain is applied only inside the box of grid
 cells where it differs from 1 (relight touches skin only), a kept background is the frame itself, and
-with the background kept only that box is blended (elsewhere both blend inputs are the frame). The
+with the background kept only that box is blended (elsewhere both blend inputs are the frame). Only the
+soft edge is blended at all: where the upsampled matte is exactly 1 the person is copied, where it is
+exactly 0 the background stays (``blend_plan`` finds those runs from the grid). The
 same function as the ``tensorrt`` graph, which does it all in float on the GPU; here the relit frame
 and the upsampled backdrop are rounded to uint8 before the blend (at most one level apart).
 """
@@ -49,12 +51,13 @@ def changed_box(grid_map: np.ndarray, neutral: float, size: tuple[int, int],
     A bilinear sample reads the two grid cells around it (and stays between their values), so the box of
     cells that differ grows by one cell each way before it is mapped to frame pixels.
     """
-    far = np.abs(grid_map - np.float32(neutral)) > tolerance
-    differs = far.any(axis=2) if far.ndim == 3 else far
-    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    (h, w), channels = grid_map.shape[:2], (grid_map.shape[2] if grid_map.ndim == 3 else 1)
+    deviation = cv2.absdiff(np.ascontiguousarray(grid_map).reshape(h, w * channels), float(neutral))
+    rows = np.flatnonzero(deviation.max(axis=1) > tolerance)
+    cols = np.flatnonzero(deviation.max(axis=0).reshape(w, channels).max(axis=1) > tolerance)
     if rows.size == 0:
         return None
-    (h, w), (height, width) = grid_map.shape[:2], size
+    height, width = size
 
     def span(first: int, last: int, cells: int, pixels: int) -> slice:
         scale = pixels / cells  # grid cell j is centred on frame position (j + 0.5) * scale - 0.5
@@ -65,14 +68,25 @@ def changed_box(grid_map: np.ndarray, neutral: float, size: tuple[int, int],
     return span(int(rows[0]), int(rows[-1]), h, height), span(int(cols[0]), int(cols[-1]), w, width)
 
 
+# Grid rows per strip of the blend plan: each strip's columns are split into runs that are the backdrop,
+# the person or the soft edge; fewer, taller strips mean fewer OpenCV calls but more pixels blended.
+STRIP_CELLS = 8
+BACKGROUND, PERSON, EDGE = 0, 1, 2
+
+
 class Composer:
-    """The full-resolution step, with its scratch buffers (gain, relit frame, backdrop, weights) kept from
-    one frame to the next: on a VM a fresh 10 MB array costs as much in page faults as the pass that
-    fills it. The image and the alpha it returns are new arrays (the loop keeps frames in flight). One per
-    engine; not for two threads at once (an engine runs one frame at a time)."""
+    """The full-resolution step, with its scratch buffers (relit person, weights) kept from one frame to the
+    next: on a VM a fresh 10 MB array costs as much in page faults as the pass that fills it. The image and
+    the alpha it returns are new arrays (the loop keeps frames in flight). One per engine; not for two
+    threads at once (an engine runs one frame at a time).
+
+    Only the soft edge is blended: where the upsampled matte is exactly 0 the picture is the background
+    and where it is exactly 1 the (relit) person, so those runs are copied (``blend_plan``); the result is
+    the same as one blend over the whole frame."""
 
     def __init__(self) -> None:
         self._scratch: dict[str, np.ndarray] = {}
+        self._cells: dict[tuple[int, int, int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def _buffer(self, name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
         buf = self._scratch.get(name)
@@ -89,26 +103,43 @@ class Composer:
         """
         size = frame.shape[:2]
         alpha = up(alpha_grid, size)
-        image = np.empty_like(frame)
         box = changed_box(gain_grid, 1.0, size, GAIN_NEUTRAL)
-        relit = self._relit(frame, gain_grid, box) if box is not None else None
-        weights = self._buffer("weights", size, np.float32)  # 1 - alpha, filled where a blend needs it
+        person = frame
+        if box is not None:  # the frame with the gain applied inside its box
+            person = self._buffer("person", frame.shape, np.uint8)
+            np.copyto(person, frame)
+            person[box] = self._relit(frame, gain_grid, box)
         if keep == 1.0 and not backdrop_grid.any():
-            # Both blend inputs are the frame wherever the gain is 1: blend only the gain's box.
-            np.copyto(image, frame)
+            # Both blend inputs are the frame wherever the gain is 1: only the gain's box can change.
+            image = frame.copy()
             if box is not None:
-                _blend(relit, frame[box], alpha[box], weights[box], image[box])
+                self._blend_edges(person, image, alpha, alpha_grid, box)
             return image, alpha
         if keep == 0.0:
-            background = up(cv2.convertScaleAbs(backdrop_grid), size, self._buffer("background", frame.shape, np.uint8))
+            image = up(cv2.convertScaleAbs(backdrop_grid), size, np.empty_like(frame))
         else:  # not from StudioSettings (one-hot): plain float
             mixed = frame * np.float32(keep) + up(backdrop_grid, size)
-            background = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-        for part in _around(box, size) if box is not None else [(slice(None), slice(None))]:
-            _blend(frame[part], background[part], alpha[part], weights[part], image[part])
-        if box is not None:
-            _blend(relit, background[box], alpha[box], weights[box], image[box])
+            image = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+        self._blend_edges(person, image, alpha, alpha_grid, (slice(0, size[0]), slice(0, size[1])))
         return image, alpha
+
+    def _blend_edges(self, person: np.ndarray, image: np.ndarray, alpha: np.ndarray, alpha_grid: np.ndarray,
+                     region: tuple[slice, slice]) -> None:
+        """``image = alpha * person + (1 - alpha) * image`` inside ``region``: person runs copied, edge runs
+        blended, background runs left as they are."""
+        weights = self._buffer("weights", alpha.shape, np.float32)
+        for rows, cols, kind in blend_plan(alpha_grid, alpha.shape, region, self._cell_maps(alpha_grid, alpha.shape)):
+            if kind == PERSON:
+                image[rows, cols] = person[rows, cols]
+            else:
+                _blend(person[rows, cols], image[rows, cols], alpha[rows, cols], weights[rows, cols],
+                       image[rows, cols])
+
+    def _cell_maps(self, grid_map: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        key = (*grid_map.shape[:2], *size)
+        if key not in self._cells:
+            self._cells[key] = nearest_cells(grid_map.shape[0], size[0]), nearest_cells(grid_map.shape[1], size[1])
+        return self._cells[key]
 
     def _relit(self, frame: np.ndarray, gain_grid: np.ndarray, box: tuple[slice, slice]) -> np.ndarray:
         """frame * up(gain) inside ``box``, uint8: the gain upsampled for the box's rows only (the same
@@ -119,6 +150,59 @@ class Composer:
         gain = cv2.resize(vertical, (width, vertical.shape[0]), interpolation=cv2.INTER_LINEAR)[:, cols]
         part = frame[box]
         return cv2.multiply(part, gain, dtype=cv2.CV_8U, dst=self._buffer("relit", part.shape, np.uint8))
+
+
+def nearest_cells(cells: int, pixels: int) -> np.ndarray:
+    """For each frame pixel along one axis, the grid cell nearest to where it samples (centred mapping)."""
+    position = (np.arange(pixels, dtype=np.float64) + 0.5) * cells / pixels - 0.5
+    return np.clip(np.rint(position), 0, cells - 1).astype(np.intp)
+
+
+def blend_plan(alpha_grid: np.ndarray, size: tuple[int, int], region: tuple[slice, slice],
+               cells: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[slice, slice, int]]:
+    """Rectangles of ``region`` (rows, cols, kind) where the upsampled matte needs a blend (EDGE) or is
+    exactly 1 (PERSON); the rest of the region is exactly 0 (BACKGROUND, not listed).
+
+    A bilinear sample lies between the values of the two grid cells around it, both within one cell of the
+    nearest cell, so a pixel whose nearest cell's 3x3 neighbourhood is all 0 (all 1) has alpha 0 (1).
+    ``cells``: ``nearest_cells`` for the rows and the columns (computed when not given). The grid is cut
+    into strips of STRIP_CELLS rows; in each, a column is PERSON or BACKGROUND only if it is in every row
+    of the strip, else EDGE; runs of equal columns become one rectangle of the frame pixels nearest to them.
+    """
+    (h, w), (height, width) = alpha_grid.shape, size
+    rows_of, cols_of = cells if cells is not None else (nearest_cells(h, height), nearest_cells(w, width))
+    row_range, col_range = region
+    top, bottom = row_range.start or 0, min(height, row_range.stop or height)
+    left, right = col_range.start or 0, min(width, col_range.stop or width)
+    if bottom <= top or right <= left:
+        return []
+    kernel = np.ones((3, 3), np.uint8)
+    low = cv2.erode(alpha_grid, kernel, borderType=cv2.BORDER_REPLICATE)
+    high = cv2.dilate(alpha_grid, kernel, borderType=cv2.BORDER_REPLICATE)
+    strips = -(-h // STRIP_CELLS)
+    if strips * STRIP_CELLS != h:  # repeat the last row: a strip's min and max do not change
+        spare = strips * STRIP_CELLS - h
+        low, high = (np.vstack([x, np.repeat(x[-1:], spare, axis=0)]) for x in (low, high))
+    all_fg = low.reshape(strips, STRIP_CELLS, w).min(axis=1) >= 1.0
+    all_bg = high.reshape(strips, STRIP_CELLS, w).max(axis=1) <= 0.0
+    kinds = np.where(all_fg, PERSON, np.where(all_bg, BACKGROUND, EDGE)).astype(np.int8)
+    # Frame rows of each strip (the pixels whose nearest cell row is in it), cut to the region.
+    bounds = np.searchsorted(rows_of, np.arange(0, strips + 1) * STRIP_CELLS)
+    starts, stops = np.maximum(bounds[:-1], top), np.minimum(bounds[1:], bottom)
+    columns = kinds[:, cols_of[left:right]]  # [strips, region width]
+    # Runs of equal kind in every strip at once: a run starts at column 0 and wherever the kind changes.
+    starts_at = np.ones(columns.shape, bool)
+    starts_at[:, 1:] = columns[:, 1:] != columns[:, :-1]
+    strip_of, begin = np.nonzero(starts_at)
+    end = np.append(begin[1:], 0)
+    end[np.append(strip_of[1:] != strip_of[:-1], True)] = columns.shape[1]
+    kind_of = columns[strip_of, begin]
+    starts_list, stops_list = starts.tolist(), stops.tolist()
+    plan = []
+    for strip, a, b, kind in zip(strip_of.tolist(), begin.tolist(), end.tolist(), kind_of.tolist(), strict=True):
+        if kind != BACKGROUND and stops_list[strip] > starts_list[strip]:
+            plan.append((slice(starts_list[strip], stops_list[strip]), slice(left + a, left + b), kind))
+    return plan
 
 
 def compose(frame: np.ndarray, alpha_grid: np.ndarray, gain_grid: np.ndarray, backdrop_grid: np.ndarray,
@@ -133,14 +217,6 @@ def _blend(person: np.ndarray, background: np.ndarray, alpha: np.ndarray, weight
     ``weights`` is scratch of alpha's shape that receives 1 - alpha."""
     np.subtract(np.float32(1.0), alpha, out=weights)
     cv2.blendLinear(person, background, alpha, weights, dst=out)
-
-
-def _around(box: tuple[slice, slice], size: tuple[int, int]) -> list[tuple[slice, slice]]:
-    """The frame outside ``box`` as up to four rectangles: rows above and below, columns left and right."""
-    (rows, cols), (height, width) = box, size
-    parts = [(slice(0, rows.start), slice(None)), (slice(rows.stop, height), slice(None)),
-             (rows, slice(0, cols.start)), (rows, slice(cols.stop, width))]
-    return [(r, c) for r, c in parts if r.stop - (r.start or 0) > 0 and (c.stop or width) - (c.start or 0) > 0]
 
 
 def keep_weight(settings: np.ndarray | None) -> float:

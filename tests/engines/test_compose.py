@@ -80,3 +80,49 @@ def test_to_grid_is_the_centred_bilinear_resize() -> None:
     assert small.shape == (1, *GRID, 3) and small.dtype == np.uint8
     exact = cv2.resize(frame.astype(np.float32), GRID[::-1], interpolation=cv2.INTER_LINEAR)
     assert np.abs(small[0] - exact).max() <= 1.0  # uint8 rounding of the same mapping
+
+
+def _full_blend(frame: np.ndarray, alpha_g, gain_g, back_g, keep: float) -> np.ndarray:
+    """The blend over every pixel (what the composer did before it blended only the edge), keep 0 or 1."""
+    size = frame.shape[:2]
+    alpha = C.up(alpha_g, size)
+    box = C.changed_box(gain_g, 1.0, size, C.GAIN_NEUTRAL)
+    person = frame.copy()
+    if box is not None:
+        person[box] = C.Composer()._relit(frame, gain_g, box)
+    background = frame if keep == 1.0 else C.up(cv2.convertScaleAbs(back_g), size)
+    return cv2.blendLinear(person, background, alpha, np.float32(1.0) - alpha)
+
+
+@pytest.mark.parametrize(("keep", "backdrop"), [(0.0, True), (1.0, False)])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (640, 360)])
+@pytest.mark.parametrize("shift", [0, 37])
+def test_edge_only_blend_is_the_full_blend(keep, backdrop, size, shift) -> None:
+    frame = cv2.resize(astronaut_frame(), size, interpolation=cv2.INTER_AREA)
+    alpha, gain, back = _maps(3, relit=True, backdrop=backdrop)
+    alpha = np.roll(alpha, (shift, -shift), axis=(0, 1))  # the disc at the border too
+    image, _ = C.Composer()(frame, alpha, gain, back, keep)
+    np.testing.assert_array_equal(image, _full_blend(frame, alpha, gain, back, keep))
+
+
+@pytest.mark.parametrize("grid", [(256, 256), (144, 256)])
+def test_blend_plan_lists_every_pixel_the_matte_touches(grid) -> None:
+    size = (720, 1280)
+    yy, xx = np.mgrid[0:grid[0], 0:grid[1]].astype(np.float32)
+    alpha = np.clip((50 - np.hypot(yy - grid[0] / 2, xx - 100)) / 2 + 0.5, 0, 1).astype(np.float32)
+    alpha[:, 200:203] = 0.3  # a thin soft stripe: edge runs one cell wide
+    full = C.up(alpha, size)
+    covered = np.zeros(size, np.int8)
+    plan = C.blend_plan(alpha, size, (slice(0, size[0]), slice(0, size[1])))
+    for rows, cols, kind in plan:
+        assert not covered[rows, cols].any()  # rectangles do not overlap
+        covered[rows, cols] = kind
+        if kind == C.PERSON:
+            assert full[rows, cols].min() >= 1.0 - 1e-6
+    assert (full[covered == C.BACKGROUND] == 0.0).all()  # unlisted pixels have alpha exactly 0
+    edge = covered == C.EDGE
+    assert edge.mean() < 0.25 and (covered == C.PERSON).mean() > 0.05  # the interior is copied, not blended
+    # A region cuts the plan to it.
+    inside = C.blend_plan(alpha, size, (slice(100, 300), slice(50, 400)))
+    assert inside and all(r.start >= 100 and r.stop <= 300 and c.start >= 50 and c.stop <= 400
+                          for r, c, _ in inside)
