@@ -110,6 +110,37 @@ def test_demo_is_deterministic_and_noisy(renderer: DemoRenderer) -> None:
     assert 0.5 < diff.mean() < 6.0
 
 
+def _whole_frame(renderer: DemoRenderer, t: float, index: int) -> np.ndarray:
+    """The demo frame computed over the whole frame in float32 (how the renderer worked before issue #16)."""
+    state = state_at(t, renderer.script)
+    width, height = renderer.size
+    person = renderer._person
+    scale = state.ied * (width / 1280.0) / person.ied
+    target = (state.x * width, state.y * height)
+    matrix = cv2.getRotationMatrix2D(person.eye_mid, -state.roll_deg, scale)
+    matrix[:, 2] += np.array(target) - np.array(person.eye_mid)
+    layer = cv2.warpAffine(person.image, matrix, renderer.size, flags=cv2.INTER_LINEAR)
+    alpha = cv2.warpAffine(person.matte, matrix, renderer.size, flags=cv2.INTER_LINEAR)
+    layer *= renderer._light_gain(state, target[0], scale)[None, :, None]
+    frame = renderer._wall + (layer - renderer._wall) * alpha[..., None]
+    frame += renderer._noise[index % len(renderer._noise)]
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.5, 2.7, 5.0, 9.0, DEMO_SCRIPT[-1].t - 0.1])
+def test_demo_frames_equal_the_whole_frame_formula(renderer: DemoRenderer, t: float) -> None:
+    """The renderer computes only the person's box (speed): every pixel, in and out of it, stays the same
+    (entering off-centre, tilted, side-lit, held), and a person partly out of the frame is cut right."""
+    index = int(round(t * 30))
+    assert np.array_equal(renderer.render(t, index), _whole_frame(renderer, t, index))
+
+
+def test_demo_frames_equal_the_whole_frame_formula_off_frame() -> None:
+    small = DemoRenderer((200, 120))  # the person runs off this frame's edges: the box is clipped there
+    for t, index in ((0.5, 15), (9.0, 270)):
+        assert np.array_equal(small.render(t, index), _whole_frame(small, t, index))
+
+
 def test_demo_source_timing_and_size() -> None:
     source = DemoSource(size=(320, 180), renderer=DemoRenderer((320, 180)))
     frames = [source.read() for _ in range(3)]
