@@ -285,7 +285,7 @@ def run_bench(plan: BenchPlan, open_ours: Callable[[str, str, bool], Callable[[E
 
 # The table's stage columns: (title, the stages summed into it). Every stage's figures are in --json.
 TABLE_STAGES = (("matte", ("engine", "segmentation", "blend")), ("face", ("face",)),
-                ("coach", ("light", "coach", "capture")), ("overlay", ("sink:overlay",)))
+                ("coach", ("light", "backlight", "coach", "capture")), ("overlay", ("sink:overlay",)))
 
 
 def format_table(report: dict) -> str:
@@ -307,7 +307,7 @@ def format_table(report: dict) -> str:
             f"{run['dropped']:>6}{run['cpu_cores_used']:>6.2f}"
         )
     lines.append("stage columns: median ms per frame (matte: engine, or the baseline's segmentation + blend;")
-    lines.append("  coach: light + coach + capture)")
+    lines.append("  coach: light + backlight + coach + capture)")
     lines.append(f"e2e: grab to output ready, ms; peak RSS {report['peak_rss_mb']} MB on {report['cpu_count']} CPUs;"
                  " every stage and p99 in --json")
     lines.extend(f"not measured: {note}" for note in report.get("not_measured", ()))

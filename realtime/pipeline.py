@@ -78,24 +78,39 @@ class FaceStage:
 
     def measure_light(self, frame: FrameResult) -> None:
         """Light on the face; uses the engine's matte for backlight and background, so it runs after it."""
-        from realtime.face.lighting import measure_lighting
+        self.measure_face_light(frame)
+        self.measure_background_light(frame)
+
+    def measure_face_light(self, frame: FrameResult) -> None:
+        """Light on the face skin, eyes and sharpness: needs only the face mesh, not the matte, so the loop
+        runs it while the engine still works on the frame (see :class:`EngineBesideFaceStage`)."""
+        from realtime.face.lighting import measure_face_light
 
         if frame.face is None:
             self._white = None  # the next face may be someone else's, in another light
             return
         t = frame.source_time
         recent = self._white[0] if self._white is not None and t - self._white[1] <= EYE_WHITE_MEMORY_S else None
-        frame.lighting = measure_lighting(frame.image, frame.face, frame.alpha, remembered_white=recent)
+        frame.lighting = measure_face_light(frame.image, frame.face, remembered_white=recent)
         if frame.lighting.eye_white_fresh and frame.lighting.eye_white is not None:
             self._white = (frame.lighting.eye_white, t)
 
+    def measure_background_light(self, frame: FrameResult) -> None:
+        """Backlight and background busyness, where the engine's matte says background (none without one)."""
+        from realtime.face.lighting import add_background_light
+
+        if frame.lighting is not None and frame.alpha is not None:
+            frame.lighting = add_background_light(frame.image, frame.alpha, frame.lighting)
+
 
 class EngineBesideFaceStage:
-    """The engine on a worker thread while the face mesh runs here: both read only the grabbed frame.
+    """The engine on a worker thread while the face mesh and the light on the face run here: all three
+    read only the grabbed frame.
 
     ONNX Runtime and MediaPipe release the GIL while they compute, and neither keeps two cores busy on
-    its own, so overlapping them shortens the frame; light measurement (the next stage) waits for the
-    matte. Each part's time is still recorded under its own name ("engine", "face").
+    its own, so overlapping them shortens the frame; only backlight and background busyness (the next
+    stage) wait for the matte. Each part's time is still recorded under its own name ("engine", "face",
+    "light").
     """
 
     name = "engine+face"
@@ -131,23 +146,26 @@ class EngineBesideFaceStage:
         try:
             with frame.timed(self.face.name):
                 self.face.analyze(frame)
+            with frame.timed("light"):  # off the frame's critical path: the engine is the longer part
+                self.face.measure_face_light(frame)
         finally:
             pending.result()  # re-raises an engine error here, in the loop's thread
 
 
 class LightStage:
-    """Light on the face, after the engine beside the face mesh (it needs both the mesh and the matte).
+    """Backlight and background busyness, after the engine beside the face mesh (they need the matte; the
+    light on the face was measured beside the engine).
 
-    A stage of its own so that the loop can begin the next frame's engine work while light is measured.
+    A stage of its own so that the loop can begin the next frame's engine work while it runs.
     """
 
-    name = "light"
+    name = "backlight"
 
     def __init__(self, face: FaceStage) -> None:
         self.face = face
 
     def __call__(self, frame: FrameResult) -> None:
-        self.face.measure_light(frame)
+        self.face.measure_background_light(frame)
 
 
 class CoachStage:

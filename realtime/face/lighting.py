@@ -39,6 +39,7 @@ Measures (``LightingObservation`` fields):
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -177,16 +178,45 @@ def measure_lighting(
     the eye-white level of a recent frame with the eyes wide open (live video), used while this frame's
     eyes are narrowed below ``WIDE_OPEN`` of the person's own open level or show too little white: a smile
     or a blink changes what the eyes show, not the light.
+
+    The same as :func:`measure_face_light` then :func:`add_background_light`, which the live loop calls
+    apart: the first while the engine is still making the matte, the second once it is there.
     """
+    _check_frame(image_bgr, face)
+    _check_matte(image_bgr, alpha)
+    light = measure_face_light(image_bgr, face, remembered_white=remembered_white)
+    return add_background_light(image_bgr, alpha, light) if alpha is not None else light
+
+
+def _check_frame(image_bgr: np.ndarray, face: FaceObservation) -> None:
     if not isinstance(image_bgr, np.ndarray) or image_bgr.ndim != 3 or image_bgr.dtype != np.uint8:
         found = getattr(image_bgr, "shape", type(image_bgr).__name__)
         raise ValueError(f"expected a BGR uint8 image of shape (H, W, 3), got {found}")
     h, w = image_bgr.shape[:2]
     if (w, h) != tuple(face.image_size):
         raise ValueError(f"expected the frame the face was measured on ({face.image_size}), got {w}x{h}")
+
+
+def _check_matte(image_bgr: np.ndarray, alpha: np.ndarray | None) -> None:
+    h, w = image_bgr.shape[:2]
     if alpha is not None and alpha.shape[:2] != (h, w):
         raise ValueError(f"expected a matte of shape {(h, w)}, got {alpha.shape}")
 
+
+def add_background_light(image_bgr: np.ndarray, alpha: np.ndarray, light: LightingObservation
+                         ) -> LightingObservation:
+    """``light`` (from :func:`measure_face_light` on ``image_bgr``) with backlight and background busyness
+    measured where the matte ``alpha`` says background."""
+    _check_matte(image_bgr, alpha)
+    face_level = HIGHLIGHT_LEVEL * 2.0**light.exposure_stops
+    backlight, busyness = _background(image_bgr, alpha, face_level)
+    return replace(light, backlight=backlight, background_busyness=busyness)
+
+
+def measure_face_light(image_bgr: np.ndarray, face: FaceObservation, *, remembered_white: float | None = None
+                       ) -> LightingObservation:
+    """Everything :func:`measure_lighting` measures that needs no matte (backlight and busyness None)."""
+    _check_frame(image_bgr, face)
     small, pts = _face_crop(image_bgr, face)
     mask = skin_mask(pts, small.shape[:2])
     skin = mask > 0
@@ -215,21 +245,19 @@ def measure_lighting(
 
     lab = cv2.cvtColor((small[skin].astype(np.float32) / 255.0).reshape(-1, 1, 3), cv2.COLOR_BGR2Lab)
     azimuth, elevation = _key_light(face, pts, luminance, mask)
-    face_level = HIGHLIGHT_LEVEL * 2.0**judged.stops
-    backlight, busyness = _background(image_bgr, alpha, face_level) if alpha is not None else (None, None)
     return LightingObservation(
         exposure=exposure,
         clipped_dark=float((gray <= CLIP_DARK).mean()),
         clipped_bright=clipped_bright,
         evenness=float(evenness),
         brighter_side="left" if person_left >= person_right else "right",
-        backlight=backlight,
+        backlight=None,
         lab_a=float(lab[:, 0, 1].mean()),
         lab_b=float(lab[:, 0, 2].mean()),
         key_light_azimuth_deg=azimuth,
         key_light_elevation_deg=elevation,
         sharpness=_sharpness(image_bgr, face),
-        background_busyness=busyness,
+        background_busyness=None,
         exposure_stops=judged.stops,
         eye_white=white,
         eye_white_fresh=fresh,

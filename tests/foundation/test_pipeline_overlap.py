@@ -43,8 +43,11 @@ class _Face:
     def analyze(self, frame: FrameResult) -> None:
         self.log.append(f"face {frame.frame_id}")
 
-    def measure_light(self, frame: FrameResult) -> None:
-        assert frame.processed is not None  # light waits for the engine's matte
+    def measure_face_light(self, frame: FrameResult) -> None:
+        self.log.append(f"face light {frame.frame_id}")
+
+    def measure_background_light(self, frame: FrameResult) -> None:
+        assert frame.processed is not None  # backlight waits for the engine's matte
         time.sleep(self.light_seconds)
         self.log.append(f"light {frame.frame_id}")
 
@@ -87,3 +90,20 @@ def test_frames_begun_and_never_finished_are_not_kept() -> None:
         stage(fresh)
     assert stage.in_flight <= 1  # of the five dropped frames at most the newest is still held
     assert fresh.processed is not None and "face 9" in log
+
+
+def test_light_on_the_face_is_measured_while_the_engine_runs() -> None:
+    """Light on the face needs no matte: it runs beside the engine, so it adds nothing to a frame's latency;
+    backlight (the matte's part) comes after the engine, for each frame in order."""
+    log: list[str] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine") as executor:
+        face = _Face(log)
+        stages = [EngineBesideFaceStage(_Engine(log, seconds=0.3), face, executor), LightStage(face)]
+        frames = [FrameResult(i, 0.0, 0.0, image) for i, image in enumerate(_frames(2))]
+        loop = Loop(FrameListSource([]), stages)
+        for frame in frames:
+            loop.process(frame)
+            assert {"face", "light", "engine", "backlight"} <= set(frame.timings_ms)
+    for i in (0, 1):
+        assert log.index(f"face {i}") < log.index(f"face light {i}") < log.index(f"engine end {i}")
+        assert log.index(f"engine end {i}") < log.index(f"light {i}")
