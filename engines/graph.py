@@ -193,21 +193,25 @@ def _background(b: GraphBuilder, small: str, matte: str, settings: str, grid: tu
     stack = b.concat([b.mul(small, bg_weight), bg_weight, small], axis=1)
     light_stack = b.pool(stack, 4)
     heavy_stack = b.pool(light_stack, 4)
+    light_grid = [(grid[0] // 4), (grid[1] // 4)]
     levels = []
     for pooled, sigma in ((light_stack, BLUR_SIGMA_LIGHT), (heavy_stack, BLUR_SIGMA_HEAVY)):
         num, den, plain = b.op("Split", b.gauss(pooled, 7, *sigma), b.ints([3, 1, 3]), axis=1, n_out=3)
-        ratio = b.div(b.add(num, b.scale(plain, BLUR_FALLBACK)), b.offset(den, BLUR_FALLBACK))
-        levels.append(b.resize(ratio, b.ints([1, 3, *grid]), "half_pixel"))
+        levels.append(b.div(b.add(num, b.scale(plain, BLUR_FALLBACK)), b.offset(den, BLUR_FALLBACK)))
+    # The two levels are blended at the light level's grid (the heavy one brought up to it) and brought to
+    # the grid in one resize, weighted (0..255, times the blur one-hot) while still small.
+    light, heavy = levels[0], b.resize(levels[1], b.ints([1, 3, *light_grid]), "half_pixel")
     strength = b.setting(settings, S.IDX_BLUR)
-    blurred = b.add(levels[0], b.mul(strength, b.sub(levels[1], levels[0])))
+    w_blur = b.setting(settings, S.IDX_BG_ONEHOT.start + 1)
+    coarse = b.mul(b.add(light, b.mul(strength, b.sub(heavy, light))), b.scale(w_blur, 255.0))
+    blurred = b.resize(coarse, b.ints([1, 3, *grid]), "half_pixel")
 
     top = b.setting(settings, S.IDX_STUDIO_TOP, [1, 3, 1, 1])
     bottom = b.setting(settings, S.IDX_STUDIO_BOTTOM, [1, 3, 1, 1])
     ramp = b.const(np.linspace(0.0, 1.0, grid[0], dtype=np.float32).reshape(1, 1, grid[0], 1))
-    studio = b.add(top, b.mul(ramp, b.sub(bottom, top)))
-    w_blur = b.setting(settings, S.IDX_BG_ONEHOT.start + 1)
     w_studio = b.setting(settings, S.IDX_BG_ONEHOT.start + 2)
-    return b.add(b.mul(w_blur, b.scale(blurred, 255.0)), b.mul(w_studio, studio))
+    studio = b.mul(b.add(top, b.mul(ramp, b.sub(bottom, top))), w_studio)  # [1, 3, h, 1]: a column
+    return b.add(blurred, studio)
 
 
 def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, backdrop: str, settings: str,
