@@ -40,6 +40,7 @@ from realtime.capture.still import MIN_FACE_PX, SMALL_FACE_PX
 from realtime.evaluate.matte import BAND_PX, EVAL_HEIGHT, edge_band, load, pairs
 from realtime.evaluate.report import Section
 from realtime.evaluate.stills_by_eye import LABELS, by_eye_figures
+from realtime.evaluate.stills_id import COUNTS
 
 VISIBLE = 0.02  # alpha above this is visible over a new backdrop (counts for spill)
 BACKDROPS = ((40, 40, 220), (200, 70, 30), (40, 190, 40))  # BGR: red, blue, green
@@ -82,9 +83,12 @@ def composite(image: np.ndarray, truth: np.ndarray, colour: tuple[int, int, int]
 
 Outputs = dict[str, tuple[np.ndarray, np.ndarray]]  # method -> (alpha, colour shown over a new backdrop)
 Made = tuple[bool, bool, str | None, bool]  # (one person or none seen, made, the refusal, small face)
+IdFlags = dict[str, bool] | None  # the ID crop's check (realtime/evaluate/stills_id.py), for a headshot made
 
 
-def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Made]]:
+def _open_methods(stack: ExitStack) -> Callable[[np.ndarray, bool], tuple[Outputs, Made, IdFlags]]:
+
+
     from engines.settings import StudioSettings
     from engines.studio import open_studio_engine
     from realtime.capture.matting import final_matte, person_seed
@@ -95,15 +99,18 @@ def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Mad
     analyzer = stack.enter_context(FaceAnalyzer(static_images=True))
     from realtime.capture.photo_words import grade_photo
     from realtime.capture.small_face import find_face
-    from realtime.capture.still import face_width, open_pose, refusal
+    from realtime.capture.still import engine_pass, face_width, open_pose, refusal
+    from realtime.evaluate.stills_id import id_crop_check
 
     pose = stack.enter_context(open_pose())
     from realtime.coach.profile import load_profile
 
     settings = StudioSettings(relight=False, background="keep", smoothing=0.0)
     profile = load_profile("professional")
+    id_profile = load_profile("id")
+    id_analyzer = stack.enter_context(FaceAnalyzer(static_images=True))
 
-    def run(image: np.ndarray) -> tuple[Outputs, Made]:
+    def run(image: np.ndarray, check_id: bool = False) -> tuple[Outputs, Made, IdFlags]:
         raw.reset()
         live.reset()
         a_raw = raw.run(image).alpha
@@ -119,8 +126,12 @@ def _open_methods(stack: ExitStack) -> Callable[[np.ndarray], tuple[Outputs, Mad
                       found_by)
         single = face is None or face.faces <= 1
         small = face is not None and face_width(face) < SMALL_FACE_PX
+        flags = None
+        if check_id and why is None:
+            flags = id_crop_check(image, face, final.alpha, final.foreground, profile, id_profile, id_analyzer,
+                                  lambda crop: engine_pass(live, settings, crop)[0])
         return ({"raw": (a_raw, image), "live": (a_live, image), "final": (final.alpha, final.foreground)},
-                (single, why is None, why, small))
+                (single, why is None, why, small), flags)
 
     return run
 
@@ -135,14 +146,17 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
     multi_single_by_eye = 0  # refused as more than one person, one person by eye
     refusals: dict[str, int] = {}
     small_made = 0  # headshots made from a face under SMALL_FACE_PX (with the size warning)
+    id_counts = dict.fromkeys(COUNTS, 0)
     with ExitStack() as stack:
         methods = _open_methods(stack)
         for index, (image_path, mask_path) in enumerate(found):
             image, truth = load(image_path, mask_path)
             band = edge_band(truth)
             started = time.perf_counter()
-            outputs, (single, ok, why, small) = methods(image)
+            outputs, (single, ok, why, small), flags = methods(image, True)
             seconds.append(time.perf_counter() - started)
+            for key, value in (flags or {}).items():
+                id_counts[key] += value
             if single:
                 made.append(ok)
                 single_made[image_path.stem] = ok
@@ -175,6 +189,7 @@ def run(data_dir: Path, *, limit: int | None = None, progress: Callable[[str], N
         figures[f"capture.refused.{key}"] = count
     figures.update(by_eye_figures(single_made))
     figures["by_eye.multi_refused_single"] = multi_single_by_eye
+    figures.update({f"id_crop.{key}": value for key, value in id_counts.items()})
     return Section(title="Final still matte (issue #15)", markdown=_markdown(figures), figures=figures)
 
 
@@ -188,7 +203,7 @@ def _markdown(f: dict[str, float | int | str]) -> str:
         f"{rows}\n\n"
         f"Final vs live: boundary IoU {f['final.boundary_iou_gain']:+.3f} (target >= +0.03), spill ratio "
         f"{f['final.spill_ratio']:.2f} (target <= 0.5). Median {f['seconds_per_photo']} s per photo for all "
-        "three mattes and the face mesh on this machine (speed proper is in `headshot bench`).\n\n"
+        "three mattes, the face mesh and the ID crop's check on this machine (speed proper is in `headshot bench`).\n\n"
         f"Still mode (`capture --source PHOTO`, professional profile): a headshot is made for "
         f"{f['capture.made_share']:.1%} of the {f['capture.single_person_photos']} photos where at most one "
         f"person was seen (target >= 95%). {f['capture.made_small_face']} of the headshots come from a face "
@@ -199,7 +214,7 @@ def _markdown(f: dict[str, float | int | str]) -> str:
         "(`faces_away`). Refusals by reason (all photos): "
         + (", ".join(f"{k.split('.', 2)[2]} {v}" for k, v in f.items() if k.startswith("capture.refused."))
            or "none") + ".\n\n"
-        + _by_eye(f) +
+        + _by_eye(f) + _id_crops(f) +
         "Spill: the person is composited by code onto a saturated red, blue or green backdrop; the figure is "
         "the alpha-weighted mean distance, in the band, between the colour put over a new backdrop and the "
         "person's true colour (nearest mask pixel). `raw` and `live` show the camera's pixel at partial "
@@ -225,4 +240,18 @@ def _by_eye(f: dict[str, float | int | str]) -> str:
         f"{f['by_eye.groups_counted_single']} of the photos counted single-person show two or more people "
         f"by eye (no face seen: groups from behind); {f['by_eye.multi_refused_single']} photos refused as "
         "more than one person show one person by eye (lamps, a poster, a raised hand taken for a face).\n\n"
+    )
+
+
+def _id_crops(f: dict[str, float | int | str]) -> str:
+    made = int(f["id_crop.checked"]) + int(f["id_crop.refused"])
+    return (
+        f"ID crops (`realtime/evaluate/stills_id.py`: each headshot's ID crop made as still mode makes it, "
+        f"without `--upscale`, written as JPEG and graded by `check --profile id`): of {made} headshots, "
+        f"{f['id_crop.refused']} had the ID crop refused with a reason (crown cut off, or the photo ends under "
+        f"the chin); of the {f['id_crop.checked']} ID crops checked, {f['id_crop.head_size']} pass head size, "
+        f"{f['id_crop.headroom']} pass headroom, {f['id_crop.both']} pass both; on "
+        f"{f['id_crop.face_not_found']} the check found no face. Crops upscaled (any crop of a headshot): "
+        f"{f['id_crop.upscaled']}. Made from the evaluator's photos (scaled to {f['height_px']} px high), not "
+        "the original files: the sizes differ from a capture, the framing does not.\n\n"
     )
