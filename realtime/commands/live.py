@@ -33,9 +33,10 @@ def say(command: str) -> Callable[[str], None]:
 
 
 def open_live(args: argparse.Namespace, stack: ExitStack, *, mirrored: bool, out_dir: str | None, auto: bool,
-              once: bool, fullscreen: bool = False) -> tuple[Any, Any, Any, Any]:
+              once: bool, fullscreen: bool = False, threaded_window: bool = False) -> tuple[Any, Any, Any, Any]:
     """What a live window command opens, in this order on ``stack``: the window (no display fails before
     the camera and models are opened), the live source, the pipeline, and the capture stage over them.
+    ``threaded_window``: the window shows on its own thread (:mod:`realtime.sinks.window_thread`).
     Returns (window, source, pipeline, capture)."""
     from realtime.capture.stage import CaptureStage
     from realtime.commands.capture import check_before_opening
@@ -44,7 +45,12 @@ def open_live(args: argparse.Namespace, stack: ExitStack, *, mirrored: bool, out
     from realtime.sources import open_source
 
     check_before_opening(args.profile, None)  # a bad profile is exit 2 before the window and camera open
-    window = stack.enter_context(Window(fullscreen=fullscreen))
+    if threaded_window:
+        from realtime.sinks.window_thread import ThreadedWindow
+
+        window = stack.enter_context(ThreadedWindow(Window(fullscreen=fullscreen)))
+    else:
+        window = stack.enter_context(Window(fullscreen=fullscreen))
     source = stack.enter_context(open_source(args.source, live=True, **camera_options(args)))
     pipeline = open_pipeline(pipeline_options(args, mirrored=mirrored), stack)
     # Saves (and the booth's shots, encoded ahead) run on the stage's save thread: the final matte takes

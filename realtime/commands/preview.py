@@ -55,8 +55,10 @@ def run(args: argparse.Namespace) -> int:
     report = say("preview")
     mirrored = not args.no_mirror
     with ExitStack() as stack:
+        # The window shows on its own thread: waiting for the display (10+ ms a frame under a busy X server)
+        # never holds the loop; it shows the newest frame at the display's pace.
         window, source, pipeline, capture = open_live(args, stack, mirrored=mirrored, out_dir=args.out,
-                                                      auto=args.auto, once=True)
+                                                      auto=args.auto, once=True, threaded_window=True)
         session = Session(pipeline, capture)  # the keys' commands reach coach, capture and engine together
         controls = PreviewControls(session, profiles=profile_names(args.profile), mirrored=mirrored)
         preview = PreviewSink(window, stop=stop, controls=controls, trigger_capture=capture.trigger,

@@ -157,6 +157,13 @@ class Window:
         key = cv2.waitKey(1)
         return None if key < 0 else key & 0xFF
 
+    def pump(self) -> int | None:
+        """Pump the window's events without a new picture; the key pressed (an int), or None."""
+        if not self._open:
+            return None
+        key = cv2.waitKey(1)
+        return None if key < 0 else key & 0xFF
+
     @property
     def closed(self) -> bool:
         """True when the window was closed by the user (or never opened)."""
