@@ -194,8 +194,10 @@ def _background(b: GraphBuilder, small: str, matte: str, settings: str, grid: tu
     bg_weight = b.sub(b.const(1.0), matte)
     # Normalised convolution over the wall only (no person halo); where there is no wall nearby (deep
     # inside the person) the ratio falls back to the plain blur, so the matte's leakage stays neutral.
-    stack = b.concat([b.mul(small, bg_weight), bg_weight, small], axis=1)
-    light_stack = b.pool(stack, 4)
+    # The plain frame's block mean is the one relight and unmix take too (ONNX Runtime's common-subexpression
+    # pass keeps one node): only the weighted planes are pooled here.
+    light_stack = b.concat([b.pool(b.concat([b.mul(small, bg_weight), bg_weight], axis=1), 4), b.pool(small, 4)],
+                           axis=1)
     heavy_stack = b.pool(light_stack, 4)
     light_grid = [(grid[0] // 4), (grid[1] // 4)]
     levels = []
