@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: photos kept in memory get a last try, and are named
             last_save(capture, report)
             raise
-        report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps){stats.skipped_note}")
+        shown = getattr(window, "shown", None)  # the display thread's count: what reached the screen
+        on_screen = f", {shown} shown ({shown / stats.seconds:.1f} fps)" if shown is not None and stats.seconds else ""
+        report(f"stopped after {stats.frames} frames ({stats.fps:.1f} fps){on_screen}{stats.skipped_note}")
         if not last_save(capture, report):  # a photo the disk refused is not dropped silently at the end
             return EXIT_NOT_SAVED
     return 0
