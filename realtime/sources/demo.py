@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -79,6 +79,7 @@ class DemoRenderer:
         # of CPU a frame, most of a core at 30 fps, taken from the loop it feeds).
         self._photo = np.dstack([self._person.image, self._person.matte])  # B, G, R, alpha (float32)
         self._warped = np.empty((size[1], size[0], 4), np.float32)
+        self._held: dict[tuple[Keyframe, int], np.ndarray] = {}  # frames of the current placement, by noise
         self._plain = [np.clip(self._wall + noise, 0, 255).astype(np.uint8) for noise in self._noise]
         support = cv2.boundingRect((self._person.matte > 0).astype(np.uint8))  # x, y, w, h in the photo
         self._support = np.array([[support[0] - 1, support[1] - 1], [support[0] + support[2], support[1] - 1],
@@ -87,6 +88,16 @@ class DemoRenderer:
 
     def render(self, t: float, index: int) -> np.ndarray:
         state = state_at(t, self.script)
+        # A frame depends only on the person's placement and light and on the noise frame: while the script
+        # holds still (two thirds of the session) the same few frames come again, so they are kept.
+        key = (replace(state, t=0.0, phase=""), index % NOISE_FRAMES)
+        if key not in self._held:
+            if self._held and next(iter(self._held))[0] != key[0]:
+                self._held.clear()  # the person moved: the frames kept show an old placement
+            self._held[key] = self._render(state, index)
+        return self._held[key].copy()
+
+    def _render(self, state: Keyframe, index: int) -> np.ndarray:
         width, height = self.size
         person = self._person
         scale = state.ied * (width / 1280.0) / person.ied

@@ -141,6 +141,16 @@ def test_demo_frames_equal_the_whole_frame_formula_off_frame() -> None:
         assert np.array_equal(small.render(t, index), _whole_frame(small, t, index))
 
 
+def test_demo_frames_kept_while_the_person_holds_still_are_fresh_copies() -> None:
+    """While the script holds still a kept frame comes again (speed); it must be a copy, equal to the formula
+    for that time, and a moving stretch after it must not get the kept frames."""
+    renderer = DemoRenderer((320, 180))
+    first = renderer.render(10.0, 300)  # the hold phase
+    first[:] = 0  # a caller drawing on its frame does not change the next one
+    for t, index in ((11.0, 304), (12.0, 361), (2.0, 60), (2.5, 75), (10.0, 300)):  # held, held, tilting, ...
+        assert np.array_equal(renderer.render(t, index), _whole_frame(renderer, t, index)), (t, index)
+
+
 def test_demo_source_timing_and_size() -> None:
     source = DemoSource(size=(320, 180), renderer=DemoRenderer((320, 180)))
     frames = [source.read() for _ in range(3)]
