@@ -98,6 +98,54 @@ def test_final_matte_leaves_no_old_backdrop_colour_at_the_edge() -> None:
     assert out.shape == image.shape and out.dtype == np.uint8
 
 
+def test_edge_pixels_mixed_with_a_vivid_wall_lose_the_wall_colour() -> None:
+    """A photo's own edge pixels are a mix of the person and the wall (dev photo 050: a yellow-green rim of
+    grass round a child's arm on the new backdrop). Wherever the final alpha shows them, their colour must
+    be the person's, not a share of the wall's."""
+    h, w = 240, 240
+    person = np.zeros((h, w), np.uint8)
+    cv2.circle(person, (120, 120), 70, 1, -1)
+    share = cv2.GaussianBlur(person.astype(np.float32), (0, 0), 2.0)  # a soft edge in the photo itself
+    skin, grass = np.float32((150, 180, 220)), np.float32((30, 190, 120))  # BGR
+    image = np.clip(np.rint(share[..., None] * skin + (1.0 - share[..., None]) * grass), 0, 255).astype(np.uint8)
+    matte = final_matte(image, share)
+    shown = (matte.alpha > 0.05) & (share < 0.99)
+    assert shown.sum() > 500
+    excess = np.linalg.norm(matte.foreground[shown].astype(np.float32) - skin, axis=1)
+    raw = np.linalg.norm(image[shown].astype(np.float32) - skin, axis=1)
+    assert np.percentile(excess, 95) < 12 < np.percentile(raw, 95)  # the person's colour, not a mix
+    # A sharpened photo: the edge pixels are lighter than the person and the wall, and tinted toward the
+    # wall (no mix of the two; the projection alone cannot take the tint out): the wall's hue goes.
+    halo = image.astype(np.float32)
+    ring = (share > 0.3) & (share < 0.95)
+    halo[ring] += (25.0, 45.0, 10.0)  # lighter, greener
+    matte = final_matte(np.clip(halo, 0, 255).astype(np.uint8), share)
+    shown = (matte.alpha > 0.05) & ring
+    hue = grass - skin - (grass - skin).mean()  # the wall's direction with the lightness taken out
+    hue /= np.linalg.norm(hue)
+    tint = (matte.foreground[shown].astype(np.float32) - skin) @ hue
+    assert shown.sum() > 200 and np.percentile(tint, 95) < 8 < np.percentile((halo[shown] - skin) @ hue, 50)
+
+
+def test_a_faint_haze_of_background_colour_fades_and_the_edge_stays() -> None:
+    """A broad faint patch of seed over a blurred tree beside the person (dev photo 001) is background by
+    colour and lies away from the person: it fades well below the seed. The person's own soft edge, a mix of
+    the person and the wall as faint as the haze but next to the person, keeps its alpha."""
+    h, w = 240, 320
+    person = np.zeros((h, w), np.uint8)
+    cv2.circle(person, (110, 120), 70, 1, -1)
+    share = cv2.GaussianBlur(person.astype(np.float32), (0, 0), 2.5)
+    wall, skin = np.float32((200, 170, 120)), np.float32((40, 60, 110))  # a blue-grey wall; a dark-red person
+    image = np.clip(np.rint(share[..., None] * skin + (1.0 - share[..., None]) * wall), 0, 255).astype(np.uint8)
+    live = share.copy()
+    live[100:140, 170:270] = np.maximum(live[100:140, 170:270], 0.35)  # the haze, attached to the person
+    matte = final_matte(image, live)
+    assert matte.alpha[105:135, 215:265].mean() < 0.2  # the seed says 0.35
+    edge = (share > 0.2) & (share < 0.45)
+    edge[95:145, 180:] = False  # the person's own faint edge, away from the haze
+    assert edge.sum() > 100 and matte.alpha[edge].mean() >= 0.9 * share[edge].mean()
+
+
 def test_closer_look_runs_the_model_on_the_person_and_its_mirror() -> None:
     h, w = 300, 400
     image = np.full((h, w, 3), 30, np.uint8)
