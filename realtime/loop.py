@@ -8,8 +8,9 @@ capture) marks the frame's ``stop_requested`` and the loop sets the event itself
 Two frames in flight. A stage may also have ``begin(frame)``, which starts its work on another thread
 (the engine's worker). As soon as such a stage has finished its part of frame N, the loop looks whether
 frame N+1 is already waiting and, if so, begins it: the engine works on N+1 while this thread measures
-light, coaches, captures and draws N. The loop never waits for a frame to do this, so when it keeps up
-with the camera each frame is simply processed when it arrives and latency is unchanged.
+backlight, coaches, captures and draws N (the face mesh and the light on the face ran beside N's
+engine). The loop never waits for a frame to do this, so when it keeps up with the camera each frame is
+simply processed when it arrives and latency is unchanged.
 """
 
 from __future__ import annotations
