@@ -44,13 +44,14 @@ backdrop. A saved photo can afford a second more, so here:
    the pixel departs from the person toward ``B``; then whatever departure is left in ``B``'s hue (lightness
    apart: a sharpening halo) is taken out. Without it ``w`` (0.5 for a half-and-half pixel) left a quarter of
    a vivid background in the edge: a 1-2 px yellow-green rim of grass round an arm on dev photo 050. On all
-   276 photos: spill 13.26 -> 13.35 with the projection, 14.04 with the hue step and step 6 (0.48x live; the spill
-   figure's reference is the photo's own pixel inside the mask, so it counts the photo's own rim as the
-   person's colour and taking it out as spill); boundary IoU unchanged (colour only).
+   276 photos (engine at 903b9f7): spill 13.61 -> 13.98 with steps 5 and 6 (0.48x live's 29.10; the hue
+   step taking out all of the tint: 14.40, half of it: 14.02); the spill figure's reference is the photo's
+   own pixel inside the mask, so it counts the photo's own rim as the person's colour and taking it out as
+   spill. Boundary IoU unchanged (colour only). At f1adfc1's engine the projection alone gave 13.26 -> 13.35.
 6. **No haze**: a faint patch the seed keeps beside the person over a background-coloured area (a blurred
    tree beside the hair, dev photo 001) fades (:func:`fade_haze`); only alpha under one half changes, so
    the boundary IoU cannot move; spill 13.26 -> 13.24 alone (``HAZE_POWER`` 2), 13.35 -> 13.32 after step 5's
-   projection (4).
+   projection (4; both at f1adfc1's engine).
 
 All of it is per-pixel or pyramid work (no solver); colours are compared at up to ``WORK_PIXELS`` and
 scaled up, so a 12 MP photo takes seconds, not minutes.
@@ -95,7 +96,8 @@ PERSON_LEVEL = 0.5  # live matte above this is the person (for the crop's box)
 MIN_BLOB_SHARE = 0.05  # blobs smaller than this share of the largest one are left out of the box
 UNMIX_ERODE = 3  # the person's colour for un-mixing is taken this many working pixels inside the sure person
 UNMIX_COS = 0.8  # un-mixed only where the pixel departs from it toward the background (cosine above this)...
-UNMIX_CHROMA = 1.0  # ...and the edge keeps none of the background's hue (share of it taken out; 0 = off)
+UNMIX_CHROMA = 1.0  # ...and the edge keeps none of the background's hue (share of it taken out; 0 = off)...
+UNMIX_CHROMA_FLOOR = 8.0  # ...beyond this many levels (a texture's faint tint is left: no visible rim)
 HAZE_REACH = 0.01  # a faint background-coloured patch further than this share of the larger side from the
 HAZE_POWER = 4.0  # person (seed half level) fades: alpha x (2 alpha) ** this, fully from twice that distance
 
@@ -299,7 +301,7 @@ def unmix(pixels: np.ndarray, person: np.ndarray, back: np.ndarray) -> np.ndarra
         toward = -diff - np.sum(-diff * grey, axis=1, keepdims=True) * grey  # B - F without its lightness
         unit = toward / np.maximum(np.linalg.norm(toward, axis=1, keepdims=True), 1e-3)
         off = out - person
-        along = np.maximum(np.sum(off * unit, axis=1), 0.0)
+        along = np.maximum(np.sum(off * unit, axis=1) - UNMIX_CHROMA_FLOOR, 0.0)
         out = out - UNMIX_CHROMA * along[:, None] * unit
     return out
 

@@ -124,7 +124,8 @@ def test_edge_pixels_mixed_with_a_vivid_wall_lose_the_wall_colour() -> None:
     hue = grass - skin - (grass - skin).mean()  # the wall's direction with the lightness taken out
     hue /= np.linalg.norm(hue)
     tint = (matte.foreground[shown].astype(np.float32) - skin) @ hue
-    assert shown.sum() > 200 and np.percentile(tint, 95) < 8 < np.percentile((halo[shown] - skin) @ hue, 50)
+    # at most a faint tint left (UNMIX_CHROMA_FLOOR, 8 levels), against ~40 in the photo
+    assert shown.sum() > 200 and np.percentile(tint, 95) < 12 < np.percentile((halo[shown] - skin) @ hue, 50)
 
 
 def test_a_faint_haze_of_background_colour_fades_and_the_edge_stays() -> None:
