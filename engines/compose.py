@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from engines import settings as S
+from engines.edge_alpha import LineSampler, refine
 
 
 def to_grid(frame: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -95,14 +96,18 @@ class Composer:
         return buf
 
     def __call__(self, frame: np.ndarray, alpha_grid: np.ndarray, gain_grid: np.ndarray,
-                 backdrop_grid: np.ndarray, keep: float) -> tuple[np.ndarray, np.ndarray]:
+                 backdrop_grid: np.ndarray, keep: float, *,
+                 line_grid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(image uint8 [H, W, 3], alpha float32 [H, W]) from the frame and the graph's maps at the grid.
 
         ``alpha_grid`` [h, w], ``gain_grid`` and ``backdrop_grid`` [h, w, 3] float32; ``keep`` the settings'
-        keep-background weight (0 or 1 from ``StudioSettings``; anything between is blended in float).
+        keep-background weight (0 or 1 from ``StudioSettings``; anything between is blended in float);
+        ``line_grid`` [h/4, w/4, 7] the edge's colour line (``engines.edge_alpha``): with it the matte of the
+        soft edge is refined per pixel and the old background taken out of the edge colour.
         """
         size = frame.shape[:2]
         alpha = up(alpha_grid, size)
+        line = None if line_grid is None else LineSampler(line_grid, size)
         box = changed_box(gain_grid, 1.0, size, GAIN_NEUTRAL)
         person = frame
         if box is not None:  # the frame with the gain applied inside its box
@@ -110,7 +115,13 @@ class Composer:
             np.copyto(person, frame)
             person[box] = self._relit(frame, gain_grid, box)
         if keep == 1.0 and not backdrop_grid.any():
-            # Both blend inputs are the frame wherever the gain is 1: only the gain's box can change.
+            # Both blend inputs are the frame wherever the gain is 1: only the gain's box can change, but
+            # the matte the loop reads is refined on every edge run.
+            if line is not None:
+                for rows, cols, kind in blend_plan(alpha_grid, size, (slice(0, size[0]), slice(0, size[1])),
+                                                   self._cell_maps(alpha_grid, size)):
+                    if kind == EDGE:
+                        alpha[rows, cols] = refine(frame[rows, cols], alpha[rows, cols], line(rows, cols))[0]
             image = frame.copy()
             if box is not None:
                 self._blend_edges(person, image, alpha, alpha_grid, box)
@@ -120,20 +131,29 @@ class Composer:
         else:  # not from StudioSettings (one-hot): plain float
             mixed = frame * np.float32(keep) + up(backdrop_grid, size)
             image = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-        self._blend_edges(person, image, alpha, alpha_grid, (slice(0, size[0]), slice(0, size[1])))
+        self._blend_edges(person, image, alpha, alpha_grid, (slice(0, size[0]), slice(0, size[1])), frame, line,
+                          1.0 - keep)
         return image, alpha
 
     def _blend_edges(self, person: np.ndarray, image: np.ndarray, alpha: np.ndarray, alpha_grid: np.ndarray,
-                     region: tuple[slice, slice]) -> None:
+                     region: tuple[slice, slice], frame: np.ndarray | None = None,
+                     line: LineSampler | None = None, replaced: float = 0.0) -> None:
         """``image = alpha * person + (1 - alpha) * image`` inside ``region``: person runs copied, edge runs
-        blended, background runs left as they are."""
+        blended, background runs left as they are. With ``line``, each edge run's matte is refined first
+        (in ``alpha``) and ``replaced`` times the correction that takes the old wall out of the edge colour added
+        to the person."""
         weights = self._buffer("weights", alpha.shape, np.float32)
         for rows, cols, kind in blend_plan(alpha_grid, alpha.shape, region, self._cell_maps(alpha_grid, alpha.shape)):
             if kind == PERSON:
                 image[rows, cols] = person[rows, cols]
             else:
-                _blend(person[rows, cols], image[rows, cols], alpha[rows, cols], weights[rows, cols],
-                       image[rows, cols])
+                fore = person[rows, cols]
+                if line is not None and frame is not None:
+                    refined, correction = refine(frame[rows, cols], alpha[rows, cols], line(rows, cols))
+                    alpha[rows, cols] = refined
+                    if replaced:  # the old wall taken out of the person's edge colour
+                        fore = cv2.convertScaleAbs(cv2.scaleAdd(correction, float(replaced), fore.astype(np.float32)))
+                _blend(fore, image[rows, cols], alpha[rows, cols], weights[rows, cols], image[rows, cols])
 
     def _cell_maps(self, grid_map: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         key = (*grid_map.shape[:2], *size)

@@ -22,10 +22,11 @@ Both forms: ``settings`` float32 ``[SETTINGS_SIZE]`` (layout in :mod:`engines.se
 float32 ``[1, h, w, 1]``, the previous smoothed low-res matte (zeros at start), where h x w is the
 segmentation model's grid (256 x 256 for ``general``); ``state_out`` the same, fed back next frame.
 
-The function, at full resolution: ``alpha = up(alpha_grid)``, ``out = alpha * frame * up(gain) +
-(1 - alpha) * (keep * frame + up(backdrop))``, rounded to uint8, where ``up`` is one bilinear resize
-(``half_pixel``) and ``keep`` the settings' keep-background weight; a replaced backdrop carries the
-edge-colour correction that takes the old background out of the soft edge (``_unmix``).
+The function, at full resolution: ``alpha = edge(up(alpha_grid))``, ``out = alpha * (frame * up(gain) +
+(1 - keep) * c) + (1 - alpha) * (keep * frame + up(backdrop))``, rounded to uint8, where ``up`` is one
+bilinear resize (``half_pixel``), ``keep`` the settings' keep-background weight, and ``edge`` and ``c``
+(the per-pixel alpha of the soft edge and the person's edge colour without the old wall) come from the
+colour line of ``_edge_colours`` (``engines.edge_alpha``; ``line_grid`` [1, h/4, w/4, 7] in the CPU form).
 Everything that filters (segmentation, temporal smoothing, the colour guided filter that refines the
 matte, relight, edge colour, background blur) runs at the segmentation grid or coarser. On the devdata
 photos a full-resolution luma-guided step edge and a nearest x2 matte upsample both scored worse than
@@ -46,6 +47,7 @@ from onnx import TensorProto, compose, helper
 
 from engines import settings as S
 from engines.backends.registry import graph_targets
+from engines.edge_alpha import LINE_CHANNELS, refine_graph
 from engines.errors import EngineError
 from engines.graph_builder import FLOAT, UINT8, GraphBuilder, value_info
 from engines.relight import build_relight_gain
@@ -90,7 +92,7 @@ INPUTS = ("frame", "settings", "state_in")
 OUTPUTS = ("image", "alpha", "state_out")
 # The onnxruntime (grid) form: the backend resizes the frame to the grid and composes at full size.
 GRID_INPUTS = ("frame_grid", "settings", "state_in")
-GRID_OUTPUTS = ("alpha_grid", "gain_grid", "backdrop_grid", "state_out")
+GRID_OUTPUTS = ("alpha_grid", "gain_grid", "backdrop_grid", "line_grid", "state_out")
 GRID_TARGETS = ("onnxruntime",)
 
 
@@ -220,25 +222,17 @@ def _background(b: GraphBuilder, small: str, matte: str, settings: str, grid: tu
     return b.add(blurred, studio)
 
 
-def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, backdrop: str, settings: str,
-           grid: tuple[int, int]) -> str:
-    """The backdrop with the old background taken out of the soft edge: less dark (or coloured) fringe.
+def _edge_colours(b: GraphBuilder, small: str, alpha: str) -> str:
+    """The colour line of the soft edge at grid / UNMIX_POOL, [1, 7, h/4, w/4]: the old-wall colour B and the
+    person colour F (BGR 0..255) near the edge, and ``near`` (0..1), how sure both are.
 
-    A camera pixel at partial alpha is ``I = a F + (1 - a) B`` (person colour F over the old background
-    B). Composed as ``a g I + (1 - a) N`` over a new backdrop N it keeps ``a (1 - a) g B`` of the old
-    background where the wanted ``a g F + (1 - a) N`` has ``a (1 - a) g F``: the difference
-    ``(1 - a) a g (F - B)`` is added to the backdrop as ``N + a g (F - B)``, which the blend's own ``1 - a``
-    multiplies at full size, so no full-resolution pass is added (a, g and the smooth F - B vary slowly
-    across a grid cell). An additive correction, the same for every pixel of a cell: a gain on the camera's
-    colour instead made a light rim wherever a cell's pixels differ (a dark-shaded cheek edge on a real
-    clip). F and B come from the sure person and the sure wall around the edge (normalised convolution) and
-    fade out where either is far; an error in them moves the result by at most a quarter of it
-    (``a (1 - a)``). Clipped to 0..255 (the backdrop is a uint8 picture on the CPU form): light hair over a
-    dark wall on a light backdrop is corrected only up to the backdrop's headroom. Only where the
-    background is replaced (``1 - keep``).
+    A camera pixel at partial alpha is ``I = a F + (1 - a) B``: ``engines.edge_alpha`` reads each pixel's own
+    alpha from its place on the line from B to F and takes the old background out of the edge colour. F and
+    B come from the sure person (alpha above 1 - UNMIX_SURE) and the sure wall (below UNMIX_SURE) around the
+    edge by normalised convolution (a cell is sure by its mean alpha); ``near`` fades to 0 where either
+    side's weight is under UNMIX_NEAR.
     """
     b.stage = "unmix"
-    # Colours and weights at grid / UNMIX_POOL (a cell is sure person or sure wall by its mean alpha).
     alpha_c = b.pool(alpha, UNMIX_POOL)
     small_c = b.pool(small, UNMIX_POOL)
     sure_fg = b.clip(b.scale(b.offset(alpha_c, UNMIX_SURE - 1.0), 1.0 / UNMIX_SURE), 0.0, 1.0)
@@ -246,14 +240,10 @@ def _unmix(b: GraphBuilder, small: str, alpha: str, gain: str, backdrop: str, se
     stack = b.concat([b.mul(small_c, sure_fg), sure_fg, b.mul(small_c, sure_bg), sure_bg], axis=1)
     f_num, f_den, b_num, b_den = b.op("Split", b.gauss(stack, 8, UNMIX_SIGMA, UNMIX_SIGMA), b.ints([3, 1, 3, 1]),
                                       axis=1, n_out=4)
-    fg = b.div(f_num, b.offset(f_den, _EPS))
-    bg = b.div(b_num, b.offset(b_den, _EPS))
-    # Trusted where both sides are near (weights above UNMIX_NEAR): elsewhere the difference fades to 0.
+    fg = b.scale(b.div(f_num, b.offset(f_den, _EPS)), 255.0)
+    bg = b.scale(b.div(b_num, b.offset(b_den, _EPS)), 255.0)
     near = b.mul(*(b.clip(b.scale(den, 1.0 / UNMIX_NEAR), 0.0, 1.0) for den in (f_den, b_den)))
-    replaced = b.sub(b.const(1.0), b.setting(settings, S.IDX_BG_ONEHOT.start))
-    difference = b.mul(b.scale(b.mul(near, replaced), 255.0), b.sub(fg, bg))
-    correction = b.mul(b.mul(alpha, gain), b.resize(difference, b.ints([1, 3, *grid]), "half_pixel"))
-    return b.clip(b.add(backdrop, correction), 0.0, 255.0)
+    return b.concat([bg, fg, near], axis=1)
 
 
 def _frame_in(b: GraphBuilder, frame: str) -> tuple[str, str]:
@@ -326,26 +316,34 @@ def build_studio_graph(
     # edge that people and background removers draw) and the soft band narrows by MATTE_CONTRAST.
     alpha_grid = b.clip(b.offset(b.scale(refined, MATTE_CONTRAST), 0.5 - MATTE_CONTRAST * MATTE_CENTRE), 0.0, 1.0)
     gain = build_relight_gain(b, small, luma, matte, settings)
-    backdrop = _unmix(b, small, alpha_grid, gain, _background(b, small, matte, settings, grid), settings, grid)
+    backdrop = _background(b, small, matte, settings, grid)
+    line = _edge_colours(b, small, alpha_grid)  # per-pixel edge alpha and colour at full size (edge_alpha)
     b.nodes.append(helper.make_node("Identity", [state_out], ["state_out"], name="out/state_out"))
 
     b.stage = "compose"
     state_info = value_info("state_out", FLOAT, [1, *grid, 1])
     if on_grid:
-        for src, dst in ((alpha_grid, "alpha_grid"), (gain, "gain_grid"), (backdrop, "backdrop_grid")):
+        for src, dst in ((alpha_grid, "alpha_grid"), (gain, "gain_grid"), (backdrop, "backdrop_grid"),
+                         (line, "line_grid")):
             _nhwc_out(b, src, dst)
+        coarse = [grid[0] // UNMIX_POOL, grid[1] // UNMIX_POOL]
         inputs = [value_info("frame_grid", UINT8, [1, *grid, 3])]
         outputs = [value_info("alpha_grid", FLOAT, [1, *grid, 1]), value_info("gain_grid", FLOAT, [1, *grid, 3]),
-                   value_info("backdrop_grid", FLOAT, [1, *grid, 3]), state_info]
+                   value_info("backdrop_grid", FLOAT, [1, *grid, 3]),
+                   value_info("line_grid", FLOAT, [1, *coarse, LINE_CHANNELS]), state_info]
     else:
         keep = b.setting(settings, S.IDX_BG_ONEHOT.start)
         # One bilinear resize each for the matte and for the smooth maps (gain, backdrop) together.
-        alpha = b.resize(alpha_grid, b.concat([b.ints([1, 1]), height_width], axis=0), "half_pixel")
+        alpha_up = b.resize(alpha_grid, b.concat([b.ints([1, 1]), height_width], axis=0), "half_pixel")
         maps = b.resize(b.concat([gain, backdrop], axis=1), b.concat([b.ints([1, 6]), height_width], axis=0),
                         "half_pixel")
         gain_full, backdrop_full = b.op("Split", maps, b.ints([3, 3]), axis=1, n_out=2)
+        line_full = b.resize(line, b.concat([b.ints([1, LINE_CHANNELS]), height_width], axis=0), "half_pixel")
+        alpha, correction = refine_graph(b, planar, alpha_up, line_full)
+        b.stage = "compose"
+        unmixed = b.mul(b.mul(alpha, b.sub(b.const(1.0), keep)), correction)  # the old wall out of the edge
         person_gain = b.add(keep, b.mul(alpha, b.sub(gain_full, keep)))  # keep + alpha * (gain - keep)
-        out = b.add(b.mul(planar, person_gain), b.mul(b.sub(b.const(1.0), alpha), backdrop_full))
+        out = b.add(b.add(b.mul(planar, person_gain), unmixed), b.mul(b.sub(b.const(1.0), alpha), backdrop_full))
         _to_uint8(b, out, "image")
         alpha_shape = b.concat([b.op("Slice", frame_shape, b.ints([0]), b.ints([3]), b.ints([0])), b.ints([1])], 0)
         b.nodes.append(helper.make_node("Reshape", [alpha, alpha_shape], ["alpha"], name="out/alpha"))

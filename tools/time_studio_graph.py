@@ -118,8 +118,8 @@ def main() -> None:
                 "engine.run": _time(lambda f=frame: engine.run(f, settings), args.runs),
                 "to_grid": _time(lambda f=frame: compose.to_grid(f, grid), args.runs),
                 "graph": _time(lambda x=feeds: session.run(None, x), args.runs),
-                "compose": _time(lambda f=frame, m=maps, c=composer: c(f, m[0][0, ..., 0], m[1][0], m[2][0], keep),
-                                 args.runs),
+                "compose": _time(lambda f=frame, m=maps, c=composer: c(f, m[0][0, ..., 0], m[1][0], m[2][0], keep,
+                                                                       line_grid=m[3][0]), args.runs),
             }
             figures = "  ".join(f"{name} {w:.2f} ms (cpu {c:.2f})" for name, (w, c) in parts.items())
             print(f"{width}x{height}: {figures}  ({args.runs} runs, {args.threads} threads, {args.background})")

@@ -8,8 +8,9 @@ image). The model is read by its I/O names, so the same code runs two kinds of m
   [1,H,W,1] (float32 or uint8), ``state_out`` (fed back as the next ``state_in``);
 * the studio graph's CPU form, which stops at the segmentation grid: inputs ``frame_grid`` uint8
   [1,h,w,3] (the frame resized to the grid here), ``settings``, ``state_in``; outputs ``alpha_grid``,
-  ``gain_grid``, ``backdrop_grid`` and ``state_out``. The full-resolution step (upsample and blend) then
-  runs here, with OpenCV (``engines.compose``), and the caller gets the same ``EngineOutput``;
+  ``gain_grid``, ``backdrop_grid``, ``line_grid`` (grid / 4) and ``state_out``. The full-resolution step
+  (upsample, edge alpha and blend) then runs here, with OpenCV (``engines.compose``), and the caller gets
+  the same ``EngineOutput``;
 * a bare segmentation model (the converted .tflite): one float32 input [1,h,w,3] RGB in [0,1] and one
   output [1,h,w,1]. The backend then does MediaPipe's own pre- and post-processing on the CPU (the
   corner-mapped warp to h x w, and a bilinear upsample back), so the matte equals MediaPipe's and
@@ -38,7 +39,7 @@ from engines.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-GRID_OUTPUTS = ("alpha_grid", "gain_grid", "backdrop_grid", "state_out")  # the grid form's (engines.graph)
+GRID_OUTPUTS = ("alpha_grid", "gain_grid", "backdrop_grid", "line_grid", "state_out")  # the grid form's (engines.graph)
 PRECISIONS = ("fp32", "fp16", "int8")
 
 
@@ -339,7 +340,8 @@ class Engine(abc.ABC):
             self._state = np.array(outs[plan.state_out], dtype=np.float32, copy=True)
         if plan.composed:
             image, alpha = self._composer(frame, outs["alpha_grid"][0, ..., 0], outs["gain_grid"][0],
-                                          outs["backdrop_grid"][0], compose.keep_weight(vector))
+                                          outs["backdrop_grid"][0], compose.keep_weight(vector),
+                                          line_grid=outs["line_grid"][0])
             return EngineOutput(alpha=alpha, image=image)
         image = outs[plan.image][0] if plan.image else frame
         return EngineOutput(alpha=to_alpha(outs[plan.alpha.name]), image=np.ascontiguousarray(image))

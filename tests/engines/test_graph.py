@@ -91,7 +91,10 @@ def test_both_targets_compute_the_same_function(background: str) -> None:
     TensorRT form (everything in float in the graph) agree up to rounding: the uint8 grid input moves the
     model's output by up to a few hundredths at the matte's edge (so the image there, between a person and a
     backdrop 100+ levels apart, by a few levels), and the CPU blend rounds the relit frame and the backdrop
-    to uint8 before it blends them (a level)."""
+    to uint8 before it blends them (a level). The per-pixel edge alpha (engines.edge_alpha) reads the pixel's
+    place on the colour line with a gain of 1 / (LINE_COVER - LINE_NOISE) (4.5): the two forms' edge colours
+    (from the uint8 and the float grid) differ slightly, so a few dozen edge pixels of the 921,600 differ by
+    up to ~0.15 (measured 0.14, 36 pixels over 0.05)."""
     frame = astronaut_frame()
     settings = StudioSettings(background=background, relight_strength=1.0)
     a = settle(session("real", "onnxruntime"), frame, settings)
@@ -99,7 +102,8 @@ def test_both_targets_compute_the_same_function(background: str) -> None:
     image_diff = np.abs(a[0].astype(np.int16) - b[0].astype(np.int16))
     alpha_diff = np.abs(a[1] - b[1])
     assert np.mean(image_diff <= 2) >= 0.998 and image_diff.mean() < 0.15, (image_diff.max(), image_diff.mean())
-    assert alpha_diff.max() < 0.05 and np.mean(alpha_diff <= 2 / 255) >= 0.98, alpha_diff.max()  # edge band
+    assert alpha_diff.max() < 0.2 and np.mean(alpha_diff <= 2 / 255) >= 0.98, alpha_diff.max()  # edge band
+    assert np.mean(alpha_diff > 0.05) < 1e-4, np.mean(alpha_diff > 0.05)
 
 
 def test_real_matte_finds_the_person() -> None:

@@ -1,0 +1,113 @@
+"""Per-pixel alpha in the soft edge from the colour line between the person and the old wall.
+
+The matte is computed at the segmentation grid (256 x 256) and upsampled: at 720p its soft band is
+several pixels wide and often reaches out over the old wall, where the camera pixel IS the wall
+(``I = B``) at ``a > 0``, so the plain blend leaves a dark (or coloured) outline of the old background on
+a new backdrop. Where the person colour ``F`` and the wall colour ``B`` around the edge (estimated at
+grid / 4 by the graph, ``engines.graph._edge_colours``) differ clearly, the camera pixel's place on the
+line from B to F is how much of it the person covers:
+
+    t = clip(dot(I - B, F - B) / |F - B|^2, 0, 1),  covered = ramp(t, LINE_NOISE, LINE_COVER)
+
+A pixel counts as person from LINE_COVER (0.3) up, as wall below LINE_NOISE (camera noise along the line):
+a 0.5 cut of the exact mix ``t`` sat a pixel inside the edge the devdata masks draw (matte IoU below the
+raw model's), and a ramp up to 1 at t = 1 left more of the wall in the colour of mixed pixels. It is
+trusted by ``w = near * ramp(|F - B|, LINE_MIN, LINE_FULL)`` (0 where the colours are close, or where
+either side was far from the edge, ``near``) and kept near the matte: the step ``w (covered - a)`` is
+limited to ``LINE_LIMIT * 4 a (1 - a)``, so a matte of exactly 0 or 1 is never changed (the blend plan's
+person and background runs stay what they are), the refined matte is continuous, and a person colour off
+the line (an eye, a shirt beside the face) moves it by at most LINE_LIMIT in the middle of the band.
+
+The person's colour at a mixed pixel is ``I + (1 - t) (F - B)`` (the wall's share swapped for the person's);
+the composite adds that correction, weighted by ``near`` and by a gate that fades with the matte's own
+softness (``min(1, 4 UNMIX_GATE a (1 - a))``: nothing where the grid matte is 0 or 1) and by the replaced
+weight ``1 - keep``, to the person before the blend. The relight gain is left out of that small term.
+
+Two forms of one function: NumPy on the edge runs of the CPU composite (``refine``, fed by the grid / 4
+map bilinearly upsampled, ``LineSampler``), and ONNX operators on the full frame for the TensorRT graph
+(``refine_graph``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engines.graph_builder import GraphBuilder
+
+# |F - B| (8-bit RGB distance) below LINE_MIN: no trust (the colour line says nothing); full trust from
+# LINE_FULL. LINE_LIMIT: the largest step of the matte, in the middle of the soft band. LINE_NOISE and
+# LINE_COVER: the coverage ramp along the line; UNMIX_GATE: the colour correction's gate. Chosen on the
+# devdata photos (matte IoU, boundary IoU, edge colour: docs/PERFORMANCE.md, 2026-12-02 note).
+LINE_MIN = 20.0
+LINE_FULL = 60.0
+LINE_LIMIT = 0.5
+LINE_COVER = 0.3
+LINE_NOISE = 0.08
+UNMIX_GATE = 1.0
+# The graph's map at grid / 4: old-wall colour B (BGR 0..255), person colour F (BGR 0..255), near (0..1).
+LINE_CHANNELS = 7
+_EPS = 1e-3
+
+
+def _lerp_axis(cells: int, pixels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bilinear (``half_pixel``, clamped) upsampling along one axis: lower cell, upper cell, weight of upper."""
+    position = np.clip((np.arange(pixels, dtype=np.float64) + 0.5) * cells / pixels - 0.5, 0, cells - 1)
+    low = np.floor(position).astype(np.intp)
+    return low, np.minimum(low + 1, cells - 1), (position - low).astype(np.float32)
+
+
+class LineSampler:
+    """The grid / 4 line map bilinearly upsampled to the frame, read one rectangle at a time (the same
+    values as one ``cv2.resize`` / ONNX ``Resize`` of the whole map, without making the whole)."""
+
+    def __init__(self, line: np.ndarray, size: tuple[int, int]) -> None:
+        self._line = np.ascontiguousarray(line, dtype=np.float32)
+        h, w = line.shape[:2]
+        self._rows, self._cols = _lerp_axis(h, size[0]), _lerp_axis(w, size[1])
+
+    def __call__(self, rows: slice, cols: slice) -> np.ndarray:
+        y0, y1, fy = (a[rows] for a in self._rows)
+        x0, x1, fx = (a[cols] for a in self._cols)
+        top, bottom = self._line[y0], self._line[y1]  # [r, w, c]
+        band = top + fy[:, None, None] * (bottom - top)
+        left, right = band[:, x0], band[:, x1]
+        return left + fx[None, :, None] * (right - left)
+
+
+def refine(pixels: np.ndarray, alpha: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(refined alpha, person colour correction ``(1 - t) near gate (F - B)``) for the camera ``pixels``
+    [r, c, 3] (uint8 BGR) at the upsampled matte ``alpha`` [r, c] with the upsampled line map ``line`` [r, c, 7]."""
+    wall, person, near = line[..., 0:3], line[..., 3:6], line[..., 6]
+    d = person - wall
+    length2 = np.einsum("...k,...k->...", d, d)
+    along = np.einsum("...k,...k->...", pixels.astype(np.float32) - wall, d)
+    t = np.clip(along / (length2 + np.float32(_EPS)), 0.0, 1.0)
+    covered = np.clip((t - np.float32(LINE_NOISE)) * np.float32(1.0 / (LINE_COVER - LINE_NOISE)), 0.0, 1.0)
+    trust = near * np.clip((np.sqrt(length2) - LINE_MIN) / (LINE_FULL - LINE_MIN), 0.0, 1.0)
+    soft = alpha * (1.0 - alpha)
+    limit = np.float32(4.0 * LINE_LIMIT) * soft
+    refined = alpha + np.clip(trust * (covered - alpha), -limit, limit)
+    gate = near * np.minimum(soft * np.float32(4.0 * UNMIX_GATE), 1.0)
+    return refined.astype(np.float32), (gate * (1.0 - t))[..., None] * d
+
+
+def refine_graph(b: GraphBuilder, planar: str, alpha: str, line: str) -> tuple[str, str]:
+    """The same as ``refine`` in ONNX operators on planar [1, 3, H, W] float frames: ``alpha`` [1, 1, H, W]
+    the upsampled matte, ``line`` [1, 7, H, W] the upsampled map; returns (refined alpha, correction
+    [1, 3, H, W])."""
+    b.stage = "edge_alpha"
+    wall, person, near = b.op("Split", line, b.ints([3, 3, 1]), axis=1, n_out=3)
+    d = b.sub(person, wall)
+    length2 = b.op("ReduceSum", b.mul(d, d), b.ints([1]), keepdims=1)
+    along = b.op("ReduceSum", b.mul(b.sub(planar, wall), d), b.ints([1]), keepdims=1)
+    t = b.clip(b.div(along, b.offset(length2, _EPS)), 0.0, 1.0)
+    covered = b.clip(b.scale(b.offset(t, -LINE_NOISE), 1.0 / (LINE_COVER - LINE_NOISE)), 0.0, 1.0)
+    ramp = b.clip(b.scale(b.offset(b.op("Sqrt", length2), -LINE_MIN), 1.0 / (LINE_FULL - LINE_MIN)), 0.0, 1.0)
+    trust = b.mul(near, ramp)
+    soft = b.mul(alpha, b.sub(b.const(1.0), alpha))
+    limit = b.scale(soft, 4.0 * LINE_LIMIT)
+    # clip(step, -limit, limit) with Max only (min(x, y) = -max(-x, -y)).
+    below = b.op("Max", b.scale(b.mul(trust, b.sub(covered, alpha)), -1.0), b.scale(limit, -1.0))
+    step = b.op("Max", b.scale(below, -1.0), b.scale(limit, -1.0))
+    gate = b.mul(near, b.clip(b.scale(soft, 4.0 * UNMIX_GATE), 0.0, 1.0))
+    return b.add(alpha, step), b.mul(b.mul(gate, b.sub(b.const(1.0), t)), d)
