@@ -16,7 +16,9 @@ trusted by ``w = near * ramp(|F - B|, LINE_MIN, LINE_FULL)`` (0 where the colour
 either side was far from the edge, ``near``) and kept near the matte: the step ``w (covered - a)`` is
 limited to ``LINE_LIMIT * 4 a (1 - a)``, so a matte of exactly 0 or 1 is never changed (the blend plan's
 person and background runs stay what they are), the refined matte is continuous, and a person colour off
-the line (an eye, a shirt beside the face) moves it by at most LINE_LIMIT in the middle of the band.
+the line (an eye, a shirt beside the face) moves it by at most LINE_LIMIT in the middle of the band. Up,
+the step is LINE_UP times smaller: a wall a little lighter than its estimate (texture, a lamp's bokeh) read
+as part person made light, ragged patches beyond the hair on a real clip.
 
 The person's colour at a mixed pixel is ``I + (1 - t) (F - B)`` (the wall's share swapped for the person's);
 the composite adds that correction, weighted by ``near`` and by a gate that fades with the matte's own
@@ -35,14 +37,15 @@ import numpy as np
 from engines.graph_builder import GraphBuilder
 
 # |F - B| (8-bit RGB distance) below LINE_MIN: no trust (the colour line says nothing); full trust from
-# LINE_FULL. LINE_LIMIT: the largest step of the matte, in the middle of the soft band. LINE_NOISE and
-# LINE_COVER: the coverage ramp along the line; UNMIX_GATE: the colour correction's gate. Chosen on the
-# devdata photos (matte IoU, boundary IoU, edge colour: docs/PERFORMANCE.md, 2026-12-02 note).
+# LINE_FULL. LINE_LIMIT: the largest step of the matte, in the middle of the soft band; LINE_UP: the
+# upward step's share of it. LINE_NOISE and LINE_COVER: the coverage ramp along the line. UNMIX_GATE: the
+# colour correction's gate. Chosen on the devdata photos and clips (docs/PERFORMANCE.md, 2026-12-02 note).
 LINE_MIN = 20.0
 LINE_FULL = 60.0
 LINE_LIMIT = 0.5
 LINE_COVER = 0.3
 LINE_NOISE = 0.08
+LINE_UP = 0.3
 UNMIX_GATE = 1.0
 # The graph's map at grid / 4: old-wall colour B (BGR 0..255), person colour F (BGR 0..255), near (0..1).
 LINE_CHANNELS = 7
@@ -86,7 +89,7 @@ def refine(pixels: np.ndarray, alpha: np.ndarray, line: np.ndarray) -> tuple[np.
     trust = near * np.clip((np.sqrt(length2) - LINE_MIN) / (LINE_FULL - LINE_MIN), 0.0, 1.0)
     soft = alpha * (1.0 - alpha)
     limit = np.float32(4.0 * LINE_LIMIT) * soft
-    refined = alpha + np.clip(trust * (covered - alpha), -limit, limit)
+    refined = alpha + np.clip(trust * (covered - alpha), -limit, limit * np.float32(LINE_UP))
     gate = near * np.minimum(soft * np.float32(4.0 * UNMIX_GATE), 1.0)
     return refined.astype(np.float32), (gate * (1.0 - t))[..., None] * d
 
@@ -107,7 +110,7 @@ def refine_graph(b: GraphBuilder, planar: str, alpha: str, line: str) -> tuple[s
     soft = b.mul(alpha, b.sub(b.const(1.0), alpha))
     limit = b.scale(soft, 4.0 * LINE_LIMIT)
     # clip(step, -limit, limit) with Max only (min(x, y) = -max(-x, -y)).
-    below = b.op("Max", b.scale(b.mul(trust, b.sub(covered, alpha)), -1.0), b.scale(limit, -1.0))
+    below = b.op("Max", b.scale(b.mul(trust, b.sub(covered, alpha)), -1.0), b.scale(limit, -LINE_UP))
     step = b.op("Max", b.scale(below, -1.0), b.scale(limit, -1.0))
     gate = b.mul(near, b.clip(b.scale(soft, 4.0 * UNMIX_GATE), 0.0, 1.0))
     return b.add(alpha, step), b.mul(b.mul(gate, b.sub(b.const(1.0), t)), d)
