@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from engines import settings as S
-from engines.edge_alpha import LineSampler, refine
+from engines.edge_alpha import LineSampler, refine, smoothed
 
 
 def to_grid(frame: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -121,7 +121,7 @@ class Composer:
                 for rows, cols, kind in blend_plan(alpha_grid, size, (slice(0, size[0]), slice(0, size[1])),
                                                    self._cell_maps(alpha_grid, size)):
                     if kind == EDGE:
-                        alpha[rows, cols] = refine(frame[rows, cols], alpha[rows, cols], line(rows, cols))[0]
+                        alpha[rows, cols] = refine(smoothed(frame, rows, cols), alpha[rows, cols], line(rows, cols))[0]
             image = frame.copy()
             if box is not None:
                 self._blend_edges(person, image, alpha, alpha_grid, box)
@@ -149,7 +149,7 @@ class Composer:
             else:
                 fore = person[rows, cols]
                 if line is not None and frame is not None:
-                    refined, correction = refine(frame[rows, cols], alpha[rows, cols], line(rows, cols))
+                    refined, correction = refine(smoothed(frame, rows, cols), alpha[rows, cols], line(rows, cols))
                     alpha[rows, cols] = refined
                     if replaced:  # the old wall taken out of the person's edge colour
                         fore = cv2.convertScaleAbs(cv2.scaleAdd(correction, float(replaced), fore.astype(np.float32)))

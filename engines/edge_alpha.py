@@ -32,6 +32,7 @@ map bilinearly upsampled, ``LineSampler``), and ONNX operators on the full frame
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from engines.graph_builder import GraphBuilder
@@ -77,9 +78,21 @@ class LineSampler:
         return left + fx[None, :, None] * (right - left)
 
 
+def smoothed(frame: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+    """The frame's 3x3 mean (float32) over one rectangle, read with a pixel of margin (replicated only at the
+    frame's border): the same values as one ``cv2.blur`` of the whole frame. The line position of a single
+    camera pixel carries its sensor noise times the coverage ramp's gain (flicker); the mean keeps a third."""
+    height, width = frame.shape[:2]
+    top, left = max(0, rows.start - 1), max(0, cols.start - 1)
+    bottom, right = min(height, rows.stop + 1), min(width, cols.stop + 1)
+    mean = cv2.blur(frame[top:bottom, left:right].astype(np.float32), (3, 3), borderType=cv2.BORDER_REPLICATE)
+    return mean[rows.start - top: rows.stop - top, cols.start - left: cols.stop - left]
+
+
 def refine(pixels: np.ndarray, alpha: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(refined alpha, person colour correction ``(1 - t) near gate (F - B)``) for the camera ``pixels``
-    [r, c, 3] (uint8 BGR) at the upsampled matte ``alpha`` [r, c] with the upsampled line map ``line`` [r, c, 7]."""
+    [r, c, 3] (BGR, their 3x3 mean: ``smoothed``) at the upsampled matte ``alpha`` [r, c] with the
+    upsampled line map ``line`` [r, c, 7]."""
     wall, person, near = line[..., 0:3], line[..., 3:6], line[..., 6]
     d = person - wall
     length2 = np.einsum("...k,...k->...", d, d)
@@ -102,7 +115,8 @@ def refine_graph(b: GraphBuilder, planar: str, alpha: str, line: str) -> tuple[s
     wall, person, near = b.op("Split", line, b.ints([3, 3, 1]), axis=1, n_out=3)
     d = b.sub(person, wall)
     length2 = b.op("ReduceSum", b.mul(d, d), b.ints([1]), keepdims=1)
-    along = b.op("ReduceSum", b.mul(b.sub(planar, wall), d), b.ints([1]), keepdims=1)
+    mean = b.op("AveragePool", planar, kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=0)
+    along = b.op("ReduceSum", b.mul(b.sub(mean, wall), d), b.ints([1]), keepdims=1)
     t = b.clip(b.div(along, b.offset(length2, _EPS)), 0.0, 1.0)
     covered = b.clip(b.scale(b.offset(t, -LINE_NOISE), 1.0 / (LINE_COVER - LINE_NOISE)), 0.0, 1.0)
     ramp = b.clip(b.scale(b.offset(b.op("Sqrt", length2), -LINE_MIN), 1.0 / (LINE_FULL - LINE_MIN)), 0.0, 1.0)

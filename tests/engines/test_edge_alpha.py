@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 
 from engines import edge_alpha as E
-from engines.edge_alpha import LINE_CHANNELS, LineSampler, refine, refine_graph
+from engines.edge_alpha import LINE_CHANNELS, LineSampler, refine, refine_graph, smoothed
 from engines.graph_builder import FLOAT, GraphBuilder, value_info
 
 WALL = np.array([45.0, 45.0, 45.0], np.float32)  # BGR: a dark room
@@ -134,6 +134,16 @@ def test_graph_form_computes_the_same_function() -> None:
     got_alpha, got_correction = session.run(None, {
         "planar": pixels.astype(np.float32).transpose(2, 0, 1)[None], "alpha": matte[None, None],
         "line": line.transpose(2, 0, 1)[None]})
-    want_alpha, want_correction = refine(pixels, matte, line)
-    np.testing.assert_allclose(got_alpha[0, 0], want_alpha, atol=1e-4)
-    np.testing.assert_allclose(got_correction[0].transpose(1, 2, 0), want_correction, atol=1e-2)
+    # The graph reads the 3x3 mean of the frame (``smoothed``; the borders are averaged over the pixels that
+    # exist there, OpenCV replicates them: compared inside).
+    want_alpha, want_correction = refine(smoothed(pixels, slice(0, 37), slice(0, 53)), matte, line)
+    inner = (slice(1, -1), slice(1, -1))
+    np.testing.assert_allclose(got_alpha[0, 0][inner], want_alpha[inner], atol=1e-4)
+    np.testing.assert_allclose(got_correction[0].transpose(1, 2, 0)[inner], want_correction[inner], atol=1e-2)
+
+
+def test_smoothed_rectangles_are_the_whole_frame_mean() -> None:
+    frame = np.random.default_rng(2).integers(0, 256, (90, 160, 3)).astype(np.uint8)
+    whole = cv2.blur(frame.astype(np.float32), (3, 3), borderType=cv2.BORDER_REPLICATE)
+    for rows, cols in ((slice(0, 23), slice(0, 160)), (slice(40, 63), slice(17, 30)), (slice(80, 90), slice(150, 160))):
+        np.testing.assert_allclose(smoothed(frame, rows, cols), whole[rows, cols], atol=1e-4)
