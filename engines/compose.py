@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from engines import settings as S
-from engines.edge_alpha import LineSampler, refine, smoothed
+from engines.edge_alpha import LineSampler, refine_rects
 
 
 def to_grid(frame: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -118,10 +118,9 @@ class Composer:
             # Both blend inputs are the frame wherever the gain is 1: only the gain's box can change, but
             # the matte the loop reads is refined on every edge run.
             if line is not None:
-                for rows, cols, kind in blend_plan(alpha_grid, size, (slice(0, size[0]), slice(0, size[1])),
-                                                   self._cell_maps(alpha_grid, size)):
-                    if kind == EDGE:
-                        alpha[rows, cols] = refine(smoothed(frame, rows, cols), alpha[rows, cols], line(rows, cols))[0]
+                plan = blend_plan(alpha_grid, size, (slice(0, size[0]), slice(0, size[1])),
+                                  self._cell_maps(alpha_grid, size))
+                refine_rects(frame, alpha, line, [(rows, cols) for rows, cols, kind in plan if kind == EDGE])
             image = frame.copy()
             if box is not None:
                 self._blend_edges(person, image, alpha, alpha_grid, box)
@@ -143,16 +142,17 @@ class Composer:
         (in ``alpha``) and ``replaced`` times the correction that takes the old wall out of the edge colour added
         to the person."""
         weights = self._buffer("weights", alpha.shape, np.float32)
-        for rows, cols, kind in blend_plan(alpha_grid, alpha.shape, region, self._cell_maps(alpha_grid, alpha.shape)):
+        plan = blend_plan(alpha_grid, alpha.shape, region, self._cell_maps(alpha_grid, alpha.shape))
+        edges = [(rows, cols) for rows, cols, kind in plan if kind == EDGE]
+        corrections = iter(refine_rects(frame, alpha, line, edges) if line is not None and frame is not None
+                           else [None] * len(edges))
+        for rows, cols, kind in plan:
             if kind == PERSON:
                 image[rows, cols] = person[rows, cols]
             else:
-                fore = person[rows, cols]
-                if line is not None and frame is not None:
-                    refined, correction = refine(smoothed(frame, rows, cols), alpha[rows, cols], line(rows, cols))
-                    alpha[rows, cols] = refined
-                    if replaced:  # the old wall taken out of the person's edge colour
-                        fore = cv2.convertScaleAbs(cv2.scaleAdd(correction, float(replaced), fore.astype(np.float32)))
+                fore, correction = person[rows, cols], next(corrections)
+                if replaced and correction is not None:  # the old wall taken out of the person's edge colour
+                    fore = cv2.convertScaleAbs(cv2.scaleAdd(correction, float(replaced), fore.astype(np.float32)))
                 _blend(fore, image[rows, cols], alpha[rows, cols], weights[rows, cols], image[rows, cols])
 
     def _cell_maps(self, grid_map: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -107,6 +107,25 @@ def refine(pixels: np.ndarray, alpha: np.ndarray, line: np.ndarray) -> tuple[np.
     return refined.astype(np.float32), (gate * (1.0 - t))[..., None] * d
 
 
+def refine_rects(frame: np.ndarray, alpha: np.ndarray, line: LineSampler,
+                 rects: list[tuple[slice, slice]]) -> list[np.ndarray]:
+    """``refine`` over the frame's rectangles ``rects`` in one batch (one set of array passes instead of one per
+    rectangle): the refined matte is written into ``alpha``; returns each rectangle's correction [h, w, 3]."""
+    if not rects:
+        return []
+    shapes = [(r.stop - r.start, c.stop - c.start) for r, c in rects]
+    pixels = np.concatenate([smoothed(frame, r, c).reshape(-1, 3) for r, c in rects])
+    mattes = np.concatenate([alpha[r, c].ravel() for r, c in rects])
+    lines = np.concatenate([line(r, c).reshape(-1, LINE_CHANNELS) for r, c in rects])
+    refined, correction = refine(pixels, mattes, lines)
+    out, start = [], 0
+    for (rows, cols), (h, w) in zip(rects, shapes, strict=True):
+        alpha[rows, cols] = refined[start:start + h * w].reshape(h, w)
+        out.append(correction[start:start + h * w].reshape(h, w, 3))
+        start += h * w
+    return out
+
+
 def refine_graph(b: GraphBuilder, planar: str, alpha: str, line: str) -> tuple[str, str]:
     """The same as ``refine`` in ONNX operators on planar [1, 3, H, W] float frames: ``alpha`` [1, 1, H, W]
     the upsampled matte, ``line`` [1, 7, H, W] the upsampled map; returns (refined alpha, correction
