@@ -61,21 +61,27 @@ def _lerp_axis(cells: int, pixels: int) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 class LineSampler:
-    """The grid / 4 line map bilinearly upsampled to the frame, read one rectangle at a time (the same
-    values as one ``cv2.resize`` / ONNX ``Resize`` of the whole map, without making the whole)."""
+    """The grid / 4 line map bilinearly upsampled to the frame (``half_pixel``, clamped: the same values as one
+    ``cv2.resize`` / ONNX ``Resize`` of the whole map), read one rectangle at a time without making the whole,
+    planar: [7, r, c] (B, F, near), so the arithmetic runs over contiguous planes."""
 
     def __init__(self, line: np.ndarray, size: tuple[int, int]) -> None:
-        self._line = np.ascontiguousarray(line, dtype=np.float32)
+        self._planes = np.ascontiguousarray(np.moveaxis(np.asarray(line, dtype=np.float32), -1, 0))  # [7, h, w]
         h, w = line.shape[:2]
-        self._rows, self._cols = _lerp_axis(h, size[0]), _lerp_axis(w, size[1])
+        self._rows = _lerp_axis(h, size[0])
+        # Across, the resize is a product with a [w, W] matrix of two weights per column (BLAS; a gather along
+        # the last axis costs several times more).
+        x0, x1, fx = _lerp_axis(w, size[1])
+        self._across = np.zeros((w, size[1]), np.float32)
+        columns = np.arange(size[1])
+        np.add.at(self._across, (x0, columns), 1.0 - fx)
+        np.add.at(self._across, (x1, columns), fx)
 
     def __call__(self, rows: slice, cols: slice) -> np.ndarray:
         y0, y1, fy = (a[rows] for a in self._rows)
-        x0, x1, fx = (a[cols] for a in self._cols)
-        top, bottom = self._line[y0], self._line[y1]  # [r, w, c]
-        band = top + fy[:, None, None] * (bottom - top)
-        left, right = band[:, x0], band[:, x1]
-        return left + fx[None, :, None] * (right - left)
+        top, bottom = self._planes[:, y0], self._planes[:, y1]  # [7, r, w]: w is a few dozen cells
+        band = top + fy[None, :, None] * (bottom - top)
+        return (band.reshape(-1, band.shape[2]) @ self._across[:, cols]).reshape(*band.shape[:2], -1)
 
 
 def smoothed(frame: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
@@ -93,10 +99,25 @@ def refine(pixels: np.ndarray, alpha: np.ndarray, line: np.ndarray) -> tuple[np.
     """(refined alpha, person colour correction ``(1 - t) near gate (F - B)``) for the camera ``pixels``
     [r, c, 3] (BGR, their 3x3 mean: ``smoothed``) at the upsampled matte ``alpha`` [r, c] with the
     upsampled line map ``line`` [r, c, 7]."""
-    wall, person, near = line[..., 0:3], line[..., 3:6], line[..., 6]
-    d = person - wall
-    length2 = np.einsum("...k,...k->...", d, d)
-    along = np.einsum("...k,...k->...", pixels.astype(np.float32) - wall, d)
+    shape = alpha.shape
+    refined, correction = _refine_planar(np.ascontiguousarray(pixels.reshape(-1, 3).T, dtype=np.float32),
+                                         alpha.reshape(-1), np.ascontiguousarray(line.reshape(-1, LINE_CHANNELS).T))
+    return refined.reshape(shape), np.ascontiguousarray(correction.T).reshape(*shape, 3)
+
+
+def _refine_planar(colour: np.ndarray, alpha: np.ndarray, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``refine`` on planes: ``colour`` [3, N] (overwritten), ``alpha`` [N], ``planes`` [7, N]; returns the
+    refined alpha [N] and the correction [3, N]. NumPy's elementwise loops over an interleaved last axis of 3
+    or 7 values run several times slower than over whole contiguous planes."""
+    wall, near = planes[0:3], planes[6]
+    d = planes[3:6] - wall
+    colour -= wall
+    length2 = d[0] * d[0]
+    length2 += d[1] * d[1]
+    length2 += d[2] * d[2]
+    along = colour[0] * d[0]
+    along += colour[1] * d[1]
+    along += colour[2] * d[2]
     t = np.clip(along / (length2 + np.float32(_EPS)), 0.0, 1.0)
     covered = np.clip((t - np.float32(LINE_NOISE)) * np.float32(1.0 / (LINE_COVER - LINE_NOISE)), 0.0, 1.0)
     trust = near * np.clip((np.sqrt(length2) - LINE_MIN) / (LINE_FULL - LINE_MIN), 0.0, 1.0)
@@ -104,7 +125,8 @@ def refine(pixels: np.ndarray, alpha: np.ndarray, line: np.ndarray) -> tuple[np.
     limit = np.float32(4.0 * LINE_LIMIT) * soft
     refined = alpha + np.clip(trust * (covered - alpha), -limit, limit * np.float32(LINE_UP))
     gate = near * np.minimum(soft * np.float32(4.0 * UNMIX_GATE), 1.0)
-    return refined.astype(np.float32), (gate * (1.0 - t))[..., None] * d
+    d *= gate * (1.0 - t)
+    return refined.astype(np.float32), d
 
 
 def refine_rects(frame: np.ndarray, alpha: np.ndarray, line: LineSampler,
@@ -114,14 +136,14 @@ def refine_rects(frame: np.ndarray, alpha: np.ndarray, line: LineSampler,
     if not rects:
         return []
     shapes = [(r.stop - r.start, c.stop - c.start) for r, c in rects]
-    pixels = np.concatenate([smoothed(frame, r, c).reshape(-1, 3) for r, c in rects])
+    pixels = np.ascontiguousarray(np.concatenate([smoothed(frame, r, c).reshape(-1, 3) for r, c in rects]).T)
     mattes = np.concatenate([alpha[r, c].ravel() for r, c in rects])
-    lines = np.concatenate([line(r, c).reshape(-1, LINE_CHANNELS) for r, c in rects])
-    refined, correction = refine(pixels, mattes, lines)
+    lines = np.concatenate([line(r, c).reshape(LINE_CHANNELS, -1) for r, c in rects], axis=1)
+    refined, correction = _refine_planar(pixels, mattes, lines)
     out, start = [], 0
     for (rows, cols), (h, w) in zip(rects, shapes, strict=True):
         alpha[rows, cols] = refined[start:start + h * w].reshape(h, w)
-        out.append(correction[start:start + h * w].reshape(h, w, 3))
+        out.append(np.ascontiguousarray(correction[:, start:start + h * w].T).reshape(h, w, 3))
         start += h * w
     return out
 
