@@ -32,7 +32,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from realtime.coach.framing import place_crop
+from realtime.coach.framing import head_size_band, place_crop
 from realtime.face.observation import FaceObservation
 
 SCREEN_DPI = 72
@@ -74,7 +74,7 @@ def _policy_crop(face: FaceObservation, crown_y: float, profile: Any, aspect: fl
                  min_height_fraction: float | None = None) -> Box:
     eye_line, headroom = profile.check("eye_line").band, profile.check("headroom").band
     _, box, _ = place_crop(
-        face, crown_y, aspect, profile.check("head_size").band, eye_line, headroom,
+        face, crown_y, aspect, head_size_band(face, crown_y, profile), eye_line, headroom,
         profile.crop.min_height_fraction if min_height_fraction is None else min_height_fraction,
     )
     return _keep_crown(box, face, crown_y, eye_line, headroom)

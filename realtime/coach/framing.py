@@ -48,6 +48,10 @@ CROWN_MAX_ABOVE_FOREHEAD_T = 1.5  # matte crowns higher than this are clipped (r
 CROWN_COLUMNS = 0.5  # share of the face width, centred, searched for the crown in the matte
 MATTE_ON = 0.5  # alpha above this counts as person
 BAND_INSET = 0.01  # placing the crop top, keep this far (share of crop height) inside the bands
+# What the head_size check measures (its ``measure`` key): eye-to-chin T / crop height (the guidelines'
+# proxy, default), or chin to crown (with hair) / crop height: the ID rule itself (id profile, 0.70-0.80),
+# which a tall hairdo cannot push out of band the way it does T (issue #15).
+HEAD_MEASURES = ("eye_to_chin", "chin_to_crown")
 
 Box = tuple[int, int, int, int]
 
@@ -58,7 +62,7 @@ class Framing:
 
     crop: Box  # x0, y0, x1, y1 in frame pixels, inside the frame
     ideal_crop: tuple[float, float, float, float]  # before limiting and shifting (may leave the frame)
-    head_size: float  # T / crop height
+    head_size: float  # T / crop height, or chin to crown / crop height (``chin_to_crown``)
     eye_line: float  # (eye-mid y - crop top) / crop height
     headroom: float  # (crown y - crop top) / crop height; < 0 when the crown is cut off
     centring: float  # (eye-mid x - crop centre x) / IED, + = eyes right of centre in the image
@@ -223,16 +227,33 @@ def _choose(crown_t: float, head_size: Band, eye_line: Band, headroom: Band) -> 
     return target, _mid_or(eye_line, 0.4), False
 
 
+def chin_to_crown(profile: Profile) -> bool:
+    """True when the profile's head size is chin to crown (the ID rule), not eye-to-chin T."""
+    return profile.check("head_size").params.get("measure", HEAD_MEASURES[0]) == "chin_to_crown"
+
+
+def head_size_band(face: FaceObservation, crown_y: float, profile: Profile) -> Band:
+    """The profile's head-size band in eye-to-chin T per crop height, the unit :func:`place_crop` sizes
+    crops in: a chin-to-crown band is scaled by this face's T / (chin - crown)."""
+    band = profile.check("head_size").band
+    if not chin_to_crown(profile):
+        return band
+    k = face.eye_to_chin_px / max(face.chin[1] - crown_y, 1e-6)
+    return Band(None if band.low is None else band.low * k, None if band.high is None else band.high * k,
+                band.close * k)
+
+
 def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Profile) -> Framing:
     """The profile's crop for this face and the framing measurements inside it."""
     crown_y, from_matte = find_crown(face, alpha)
     eye_band = profile.check("eye_line").band
     ideal, crop, limited = place_crop(
-        face, crown_y, profile.crop.aspect_ratio, profile.check("head_size").band, eye_band,
+        face, crown_y, profile.crop.aspect_ratio, head_size_band(face, crown_y, profile), eye_band,
         profile.check("headroom").band, profile.crop.min_height_fraction,
     )
     x0, y0, x1, y1 = crop
     height = max(float(y1 - y0), 1.0)
+    head = face.chin[1] - crown_y if chin_to_crown(profile) else face.eye_to_chin_px
     headroom_band = profile.check("headroom").band
     crown_t = (face.eye_mid[1] - crown_y) / max(face.eye_to_chin_px, 1e-6)
     ex, ey = face.eye_mid
@@ -240,7 +261,7 @@ def compute_framing(face: FaceObservation, alpha: np.ndarray | None, profile: Pr
     return Framing(
         crop=crop,
         ideal_crop=ideal,
-        head_size=face.eye_to_chin_px / height,
+        head_size=head / height,
         eye_line=(ey - y0) / height,
         headroom=(crown_y - y0) / height,
         centring=(ex - (x0 + x1) / 2.0) / max(face.inter_eye_px, 1e-6),

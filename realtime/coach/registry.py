@@ -20,7 +20,8 @@ from realtime.coach import checks_face as face
 from realtime.coach import checks_framing as framing
 from realtime.coach import checks_light as light
 from realtime.coach.check_spec import CheckRegistry, CheckSpec, at_least, at_most, between, fixed, within
-from realtime.coach.profile_schema import Flag, Num
+from realtime.coach.framing import HEAD_MEASURES
+from realtime.coach.profile_schema import Choice, Flag, Num
 
 # The window's checklist rows, in order (``realtime/sinks/groups.py`` shows them).
 GROUP_TITLES = ("Framing", "Face the camera", "Eyes", "Expression", "Light", "Background")
@@ -30,9 +31,12 @@ _FRAMING = (
               band=at_most("max_second_face_ratio"), close=0.05, group="Framing", words="Only you in the picture"),
     CheckSpec("face_found", framing.check_face_found, {"min_inter_eye_px": Num(1.0, 2000.0)},
               band=at_least("min_inter_eye_px"), close=10.0, group="Framing", words="Face found, close enough"),
-    CheckSpec("head_size", framing.check_head_size, {"low": Num(0.05, 1.0), "high": Num(0.05, 1.0)},
+    # measure: "eye_to_chin" (T / crop height, the guidelines' proxy) or "chin_to_crown" (the ID rule's
+    # chin to crown, with hair, / crop height; realtime/coach/framing.py ``head_size_band``).
+    CheckSpec("head_size", framing.check_head_size,
+              {"low": Num(0.05, 1.0), "high": Num(0.05, 1.0), "measure": Choice(HEAD_MEASURES)},
               band=between("low", "high"), close=0.03, ordered=(("low", "high"),), group="Framing",
-              words="Head size"),
+              words="Head size", defaults={"measure": HEAD_MEASURES[0]}),
     CheckSpec("horizontal_centring", framing.check_horizontal_centring, {"max_offset_ied": Num(0.0, 5.0)},
               band=within("max_offset_ied"), close=0.1, group="Framing", words="Centred left to right"),
     CheckSpec("eye_line", framing.check_eye_line, {"low": Num(0.0, 1.0), "high": Num(0.0, 1.0)},

@@ -138,5 +138,29 @@ def test_the_id_crop_passes_the_id_profiles_head_size_and_headroom(crown_t: floa
     height = y1 - y0
     assert (x1 - x0) / height == pytest.approx(35 / 45, abs=0.01)
     assert 0.70 <= (obs.chin[1] - crown) / height <= 0.80  # the ID rule the crop follows
-    assert profile.check("head_size").band.contains(obs.eye_to_chin_px / height)  # ... and the check agrees
+    assert profile.check("head_size").band.contains((obs.chin[1] - crown) / height)  # ... and the check's measure
     assert profile.check("headroom").band.contains((crown - y0) / height)
+
+
+@pytest.mark.parametrize("crown_t", [0.8, 1.15, 1.8])  # a short crop, the median, a tall hairdo
+def test_check_grades_an_id_crop_by_the_id_rule_the_crop_was_made_by(crown_t: float) -> None:
+    """``check --profile id`` on an ID crop (the frame is the crop) measures chin to crown as the crop maker
+    does, and finds the headroom the crop was made with (issue #15)."""
+    import dataclasses
+
+    from realtime.capture.crops import ID_HEADROOM, plan_id
+
+    profile = load_profile("id")
+    obs = moved(face(), scale=0.6, dy=100)
+    crown, _ = find_crown(obs, matte(obs, crown_above_eyes_t=crown_t))
+    x0, y0, x1, y1 = plan_id(obs, crown, profile).box
+    assert 0 <= x0 and 0 <= y0 and x1 <= 1280 and y1 <= 720
+    photo = dataclasses.replace(moved(obs, dx=-x0, dy=-y0), image_size=(x1 - x0, y1 - y0))
+    framing = compute_framing(photo, matte(photo, crown_above_eyes_t=crown_t), profile)
+    assert framing.crown_from_matte
+    assert framing.head_size == pytest.approx((photo.chin[1] - framing.crown_y) / (y1 - y0), abs=0.02)
+    assert profile.check("head_size").band.contains(framing.head_size)
+    assert framing.headroom == pytest.approx(ID_HEADROOM, abs=0.015)
+    assert profile.check("headroom").band.contains(framing.headroom)
+    if crown_t == 1.8:  # the eye-to-chin proxy this replaced (0.30-0.41) failed a tall hairdo
+        assert photo.eye_to_chin_px / (y1 - y0) < 0.30

@@ -28,7 +28,7 @@ def test_builtin_profiles_load_with_every_check() -> None:
 
 @pytest.mark.parametrize(("name", "aspect", "retouch", "background", "head_size"), [
     ("professional", 0.8, True, "blur", (0.30, 0.40)),
-    ("id", 35 / 45, False, "studio", (0.30, 0.41)),
+    ("id", 35 / 45, False, "studio", (0.70, 0.80)),  # chin to crown: the ID rule (measure = "chin_to_crown")
     ("actor", 0.8, True, "blur", (0.30, 0.40)),
 ])
 def test_builtin_profile_values(name, aspect, retouch, background, head_size) -> None:
