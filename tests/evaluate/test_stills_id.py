@@ -54,9 +54,7 @@ def test_a_headshot_id_crop_is_checked_for_head_size_and_never_upscaled(studio: 
     flags = studio["check"](headshot())
     assert set(flags) == set(COUNTS)
     assert flags["checked"] and not flags["refused"] and not flags["face_not_found"]
-    assert flags["head_size"] and not flags["upscaled"]
-    # Headroom is not asserted: for this tall hairdo the id profile's head-size and headroom bands cannot
-    # both be met (see tests/capture/test_still.py); the evaluator counts it, whatever it is.
+    assert flags["head_size"] and flags["headroom"] and flags["both"] and not flags["upscaled"]
 
 
 def test_a_crown_cut_by_the_photo_edge_is_a_refusal_not_a_crop(studio: dict[str, Any]) -> None:
