@@ -68,20 +68,16 @@ class LineSampler:
     def __init__(self, line: np.ndarray, size: tuple[int, int]) -> None:
         self._planes = np.ascontiguousarray(np.moveaxis(np.asarray(line, dtype=np.float32), -1, 0))  # [7, h, w]
         h, w = line.shape[:2]
-        self._rows = _lerp_axis(h, size[0])
-        # Across, the resize is a product with a [w, W] matrix of two weights per column (BLAS; a gather along
-        # the last axis costs several times more).
-        x0, x1, fx = _lerp_axis(w, size[1])
-        self._across = np.zeros((w, size[1]), np.float32)
-        columns = np.arange(size[1])
-        np.add.at(self._across, (x0, columns), 1.0 - fx)
-        np.add.at(self._across, (x1, columns), fx)
+        self._rows, self._cols = _lerp_axis(h, size[0]), _lerp_axis(w, size[1])
 
     def __call__(self, rows: slice, cols: slice) -> np.ndarray:
         y0, y1, fy = (a[rows] for a in self._rows)
+        x0, x1, fx = (a[cols] for a in self._cols)
         top, bottom = self._planes[:, y0], self._planes[:, y1]  # [7, r, w]: w is a few dozen cells
-        band = top + fy[None, :, None] * (bottom - top)
-        return (band.reshape(-1, band.shape[2]) @ self._across[:, cols]).reshape(*band.shape[:2], -1)
+        band = (top + fy[None, :, None] * (bottom - top)).reshape(-1, top.shape[2])  # 2-D: a fast column gather
+        left = band[:, x0]
+        left += fx * (band[:, x1] - left)
+        return left.reshape(*top.shape[:2], -1)
 
 
 def smoothed(frame: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
