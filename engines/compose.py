@@ -114,35 +114,33 @@ class Composer:
             person = self._buffer("person", frame.shape, np.uint8)
             np.copyto(person, frame)
             person[box] = self._relit(frame, gain_grid, box)
+        whole = (slice(0, size[0]), slice(0, size[1]))
+        plan = blend_plan(alpha_grid, size, whole, self._cell_maps(alpha_grid, size))  # once a frame
         if keep == 1.0 and not backdrop_grid.any():
             # Both blend inputs are the frame wherever the gain is 1: only the gain's box can change, but
             # the matte the loop reads is refined on every edge run.
             if line is not None:
-                plan = blend_plan(alpha_grid, size, (slice(0, size[0]), slice(0, size[1])),
-                                  self._cell_maps(alpha_grid, size))
                 refine_rects(frame, alpha, line, [(rows, cols) for rows, cols, kind in plan if kind == EDGE])
             image = frame.copy()
             if box is not None:
-                self._blend_edges(person, image, alpha, alpha_grid, box)
+                self._blend_edges(person, image, alpha, within(plan, box))
             return image, alpha
         if keep == 0.0:
             image = up(cv2.convertScaleAbs(backdrop_grid), size, np.empty_like(frame))
         else:  # not from StudioSettings (one-hot): plain float
             mixed = frame * np.float32(keep) + up(backdrop_grid, size)
             image = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-        self._blend_edges(person, image, alpha, alpha_grid, (slice(0, size[0]), slice(0, size[1])), frame, line,
-                          1.0 - keep)
+        self._blend_edges(person, image, alpha, plan, frame, line, 1.0 - keep)
         return image, alpha
 
-    def _blend_edges(self, person: np.ndarray, image: np.ndarray, alpha: np.ndarray, alpha_grid: np.ndarray,
-                     region: tuple[slice, slice], frame: np.ndarray | None = None,
+    def _blend_edges(self, person: np.ndarray, image: np.ndarray, alpha: np.ndarray,
+                     plan: list[tuple[slice, slice, int]], frame: np.ndarray | None = None,
                      line: LineSampler | None = None, replaced: float = 0.0) -> None:
-        """``image = alpha * person + (1 - alpha) * image`` inside ``region``: person runs copied, edge runs
-        blended, background runs left as they are. With ``line``, each edge run's matte is refined first
-        (in ``alpha``) and ``replaced`` times the correction that takes the old wall out of the edge colour added
-        to the person."""
+        """``image = alpha * person + (1 - alpha) * image`` over ``plan`` (``blend_plan``): person runs copied,
+        edge runs blended, background runs left as they are. With ``line``, each edge run's matte is refined
+        first (in ``alpha``) and ``replaced`` times the correction that takes the old wall out of the edge
+        colour added to the person."""
         weights = self._buffer("weights", alpha.shape, np.float32)
-        plan = blend_plan(alpha_grid, alpha.shape, region, self._cell_maps(alpha_grid, alpha.shape))
         edges = [(rows, cols) for rows, cols, kind in plan if kind == EDGE]
         corrections = iter(refine_rects(frame, alpha, line, edges) if line is not None and frame is not None
                            else [None] * len(edges))
@@ -223,6 +221,19 @@ def blend_plan(alpha_grid: np.ndarray, size: tuple[int, int], region: tuple[slic
         if kind != BACKGROUND and stops_list[strip] > starts_list[strip]:
             plan.append((slice(starts_list[strip], stops_list[strip]), slice(left + a, left + b), kind))
     return plan
+
+
+def within(plan: list[tuple[slice, slice, int]], box: tuple[slice, slice]) -> list[tuple[slice, slice, int]]:
+    """``plan``'s rectangles cut to ``box`` (empty ones dropped): the same as ``blend_plan`` over that region,
+    whose runs are the whole frame's cut at the region's edges, without finding them again."""
+    rows, cols = box
+    out = []
+    for r, c, kind in plan:
+        top, bottom = max(r.start, rows.start), min(r.stop, rows.stop)
+        left, right = max(c.start, cols.start), min(c.stop, cols.stop)
+        if bottom > top and right > left:
+            out.append((slice(top, bottom), slice(left, right), kind))
+    return out
 
 
 def compose(frame: np.ndarray, alpha_grid: np.ndarray, gain_grid: np.ndarray, backdrop_grid: np.ndarray,

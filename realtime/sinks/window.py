@@ -154,8 +154,7 @@ class Window:
             return None
         cv2.imshow(self.title, image)
         self._shown = True
-        key = cv2.waitKey(1)
-        return None if key < 0 else key & 0xFF
+        return self.pump()
 
     def pump(self) -> int | None:
         """Pump the window's events without a new picture; the key pressed (an int), or None."""
