@@ -233,3 +233,11 @@ def render_crop(image: np.ndarray, plan: CropPlan, backdrop: tuple[float, float,
     shrinking = plan.size[0] < x1 - x0
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4
     return cv2.resize(region, plan.size, interpolation=interpolation)
+
+
+def id_picture(person: np.ndarray, alpha: np.ndarray, colour: tuple[float, float, float]) -> np.ndarray:
+    """The person (float BGR foreground) over the ID photo's uniform ``colour`` by ``alpha``, uint8: the
+    picture the ID crop is cut from."""
+    a = alpha[..., None]
+    return np.clip(np.rint(person * a + np.float32(colour) * (1.0 - a)), 0, 255).astype(np.uint8)
+

@@ -33,7 +33,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from realtime.capture.crops import SCREEN_DPI, crown_cut, plan_crops, plan_id, render_crop
+from realtime.capture.crops import SCREEN_DPI, crown_cut, id_picture, plan_crops, plan_id, render_crop
 from realtime.capture.matting import final_matte, person_seed
 from realtime.capture.photo_words import EYES_CLOSED_SURE, grade_photo
 from realtime.capture.report import engine_section, package_versions
@@ -184,7 +184,7 @@ class StillStudio:
         else:
             processed = np.clip(np.rint(relit_fg * a + back * (1.0 - a)), 0, 255).astype(np.uint8)
         id_colour = self.id_colour()
-        id_image = np.clip(np.rint(relit_fg * a + np.float32(id_colour) * (1.0 - a)), 0, 255).astype(np.uint8)
+        id_image = id_picture(relit_fg, matte.alpha, id_colour)
         retouch = {"enabled": bool(self.profile.retouch_enabled), "strength": float(self.profile.retouch_strength)}
         if retouch["enabled"] and retouch["strength"] > 0:
             processed = retouch_skin(processed, face, retouch["strength"])

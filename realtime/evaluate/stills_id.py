@@ -18,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from realtime.capture.crops import crown_cut, plan_crops, plan_id, render_crop
+from realtime.capture.crops import crown_cut, id_picture, plan_crops, plan_id, render_crop
 from realtime.capture.still import PHOTO_MIN_CROP
 from realtime.capture.writer import encode_jpeg
 
@@ -42,9 +42,7 @@ def id_crop_check(image: np.ndarray, face: Any, alpha: np.ndarray, foreground: n
         return flags
     r, g, b = id_profile.background.colour or (242, 242, 242)
     colour = (float(b), float(g), float(r))
-    a = alpha[..., None]
-    id_image = np.clip(np.rint(foreground.astype(np.float32) * a + np.float32(colour) * (1.0 - a)), 0, 255)
-    crop = render_crop(id_image.astype(np.uint8), plan, backdrop=colour)
+    crop = render_crop(id_picture(foreground.astype(np.float32), alpha, colour), plan, backdrop=colour)
     written = cv2.imdecode(np.frombuffer(encode_jpeg(crop, plan.dpi), np.uint8), cv2.IMREAD_COLOR)
     report = grade(written, analyzer, segment, id_profile)
     checks = report["checks"]
